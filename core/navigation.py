@@ -1,0 +1,40 @@
+"""The menu each role sees. Each capability adds its entries here.
+
+An entry whose URL name does not resolve (capability not installed) is skipped.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+GW, VS, SO, DO, DS, AD = (
+    "grid_worker",
+    "village_staff",
+    "street_officer",
+    "district_officer",
+    "department_staff",
+    "administrator",
+)
+ALL = {GW, VS, SO, DO, DS, AD}
+
+# (url name, label, roles)
+MENU = [
+    ("grids:mobile_home", _("My grid"), {GW}),
+    ("grids:officer_home", _("Overview"), {SO, DO, AD}),
+    ("grids:village_home", _("Village desk"), {VS}),
+    ("grids:department_home", _("My department"), {DS}),
+    ("grids:region_list", _("Regions"), {VS, SO, DO, AD}),
+]
+
+# Where each role lands after logging in.
+ROLE_HOME = {
+    GW: "grids:mobile_home",
+    VS: "grids:village_home",
+    SO: "grids:officer_home",
+    DO: "grids:officer_home",
+    DS: "grids:department_home",
+    AD: "grids:officer_home",
+}
+
+# Big buttons on the grid worker's phone home: (url name, label, hint).
+MOBILE_TILES = [
+    ("grids:region_list", _("My regions"), _("Grids and boundaries")),
+]

@@ -1,0 +1,1 @@
+"""Models of the credit app (filled in by its capability issue)."""

@@ -1,0 +1,1 @@
+"""Models of the forms_fill app (filled in by its capability issue)."""

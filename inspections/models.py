@@ -1,0 +1,1 @@
+"""Models of the inspections app (filled in by its capability issue)."""
