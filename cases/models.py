@@ -1,1 +1,223 @@
-"""Models of the cases app (filled in by its capability issue)."""
+"""Cases (事件/案件): categories, the case, its immutable timeline and its evidence.
+
+The state machine lives in cases/workflow.py (one transition table); the
+services in cases/services.py are the only writers.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Low")  # 一般
+    NORMAL = "normal", _("Normal")  # 普通
+    URGENT = "urgent", _("Urgent")  # 紧急
+    CRITICAL = "critical", _("Critical")  # 特急
+
+
+class Tier(models.IntegerChoices):
+    """Handling tier; the numbers match Region.Level so a tier maps onto the region tree."""
+
+    DISTRICT = 1, _("District")  # 区
+    STREET = 2, _("Street / town")  # 镇街
+    VILLAGE = 3, _("Village / community")  # 村居
+    GRID = 4, _("Grid")  # 网格
+
+
+class CaseCategory(TimeStampedModel):
+    """事件分类: 大类 (two-digit code, no parent) and 小类 (four-digit code under a 大类)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subcategories", verbose_name=_("major class")
+    )
+    on_discovery = models.BooleanField(_("handled on discovery"), default=False)  # 发现即办
+    default_urgency = models.CharField(_("default urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    phrases = models.JSONField(_("description phrases"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_major(self) -> bool:
+        return self.parent_id is None
+
+
+class Case(TimeStampedModel):
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")  # 已上报
+        PENDING_TRIAGE = "pending_triage", _("Pending triage")  # 待初筛
+        REJECTED = "rejected", _("Rejected")  # 不予立案
+        MERGED = "merged", _("Merged")  # 已合并
+        REGISTERED = "registered", _("Registered")  # 已立案
+        SELF_HANDLED = "self_handled", _("Handled on discovery")  # 发现即办
+        DISPATCHED = "dispatched", _("Dispatched")  # 已派遣
+        ACCEPTED = "accepted", _("Accepted")  # 已签收
+        RETURNED = "returned", _("Returned")  # 已退单
+        HANDLED = "handled", _("Handled")  # 已处置
+        VERIFIED = "verified", _("Verified")  # 已核查
+        CLOSED = "closed", _("Closed")  # 已结案
+        CANCELLED = "cancelled", _("Cancelled")  # 已撤销
+
+    class Source(models.TextChoices):
+        GRID_WORKER = "grid_worker", _("Grid worker")  # 网格员上报
+        INSPECTION = "inspection", _("Inspection")  # 巡查发现
+        VOLUNTEER = "volunteer", _("Volunteer")  # 兼职网格员
+        PUBLIC_QR = "public_qr", _("Public QR code")  # 群众扫码
+        OPEN_API = "open_api", _("Open API")  # 开放接口
+        HOTLINE = "hotline", _("Hotline (entered by staff)")  # 12345 热线
+
+    # Every scoped queryset filters on this (grids.scoping.scope).
+    SCOPE_PATH_FIELD = "region_path"
+
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    client_uuid = models.UUIDField(_("submission id"), unique=True, default=uuid.uuid4, editable=False)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.GRID_WORKER)
+    category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    description = models.TextField(_("description"))
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+    # Location: the grid resolved from boundaries, and its path denormalised for scoping.
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    grid = models.ForeignKey("grids.Region", on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid"))
+    region_path = models.CharField(_("region path"), max_length=255, editable=False)
+    # Who reported it: a staff user, or a named volunteer / member of the public.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="reported_cases", verbose_name=_("reporter")
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=32, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    place_name = models.CharField(_("place / enterprise"), max_length=100, blank=True)
+    # Routing (set by dispatch on registration; tier moves up on escalation).
+    tier = models.PositiveSmallIntegerField(_("handling tier"), choices=Tier.choices, null=True, blank=True)
+    department = models.ForeignKey(
+        "dispatch.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("department")
+    )
+    accept_deadline = models.DateTimeField(_("acceptance deadline"), null=True, blank=True)
+    handle_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
+    deadline_warned_at = models.DateTimeField(_("deadline warning sent"), null=True, blank=True)
+    escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    # Milestones.
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    self_handle_overdue = models.BooleanField(_("on-the-spot handling took too long"), default=False)
+    location_flag = models.CharField(_("location note"), max_length=100, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
+    )
+    # Optimistic concurrency: every transition bumps it; a stale form gets a conflict message.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["region_path"], name="case_region_path_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["status", "tier", "handle_deadline"], name="case_queue_idx"),
+            models.Index(fields=["department", "status"], name="case_department_idx"),
+            models.Index(fields=["-created_at", "-id"], name="case_recent_idx"),
+            models.Index(fields=["category", "status", "latitude"], name="case_nearby_idx"),
+            models.Index(fields=["reporter", "-created_at"], name="case_reporter_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="case_location_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        from .workflow import TERMINAL_STATES
+
+        return self.status not in TERMINAL_STATES
+
+
+class CaseEvent(models.Model):
+    """One immutable step on a case's timeline (no updates, no deletes)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    actor_label = models.CharField(_("actor"), max_length=64, blank=True)  # 系统 / volunteer name
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_idx")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def evidence_path(instance, filename):
+    return f"evidence/{instance.case.created_at:%Y/%m}/{instance.case.number}/{filename}"
+
+
+class CaseAttachment(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+
+    class Stage(models.TextChoices):
+        REPORT = "report", _("At report")  # 上报
+        BEFORE = "before", _("Before handling")  # 处置前
+        AFTER = "after", _("After handling")  # 处置后
+        HANDLING = "handling", _("Handling result")  # 处置结果
+        VERIFICATION = "verification", _("Verification")  # 核查
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case"))
+    event = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.REPORT)
+    file = models.FileField(_("file"), upload_to=evidence_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=evidence_path, blank=True)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    latitude = models.FloatField(_("photo latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("photo longitude"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage", "sha256"], name="attachment_unique_per_case_stage"),
+        ]
+
+
+class DailyCounter(models.Model):
+    """Per-day sequence for human-readable case numbers (440604-20261127-00042)."""
+
+    key = models.CharField(max_length=32, unique=True)
+    value = models.PositiveIntegerField(default=0)

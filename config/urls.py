@@ -16,4 +16,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("grids.urls")),
+    path("cases/", include("cases.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("credit/", include("credit.urls")),
+    path("forms/", include("forms_fill.urls")),
+    path("volunteers/", include("volunteers.urls")),
 ]

@@ -1,0 +1,350 @@
+"""Writes to cases. Every change of state goes through ``case_transition``, which
+checks who may act, locks the row, refuses stale forms, and appends an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.scoping import path_in_scope
+from grids.selectors import district, grid_for_point
+
+from . import evidence
+from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter
+from .workflow import OFFICERS, REPORTER, SYSTEM, TRANSITIONS, Transition
+
+S = Case.Status
+TRUSTED_SOURCES = {Case.Source.GRID_WORKER, Case.Source.INSPECTION, Case.Source.HOTLINE}
+
+
+class CaseActionError(ValidationError):
+    """An action that is not allowed (wrong state, wrong role, missing input)."""
+
+
+class CaseConflict(CaseActionError):
+    """Someone else changed the case since the user loaded it."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to attach: the uploaded file object and its kind (photo/video)."""
+
+    file: object
+    kind: str = CaseAttachment.Kind.PHOTO
+
+
+@dataclass(frozen=True)
+class CheckedEvidence:
+    kind: str
+    name: str
+    content: bytes
+    thumbnail: bytes
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    taken_at: dt.datetime | None = None
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+def evidence_check(*, uploads: Iterable[Upload]) -> list[CheckedEvidence]:
+    """Validate and re-encode every upload before anything is written (raises EvidenceError)."""
+    checked = []
+    for up in uploads:
+        if up.kind == CaseAttachment.Kind.VIDEO:
+            video = evidence.check_video(up.file, max_bytes=settings.EVIDENCE_MAX_VIDEO_MB * 1024 * 1024)
+            up.file.seek(0)
+            checked.append(CheckedEvidence(kind=up.kind, name=f"{video.sha256[:16]}.{video.container}", content=up.file.read(), thumbnail=b"", sha256=video.sha256))
+        else:
+            image = evidence.process_image(up.file, max_bytes=settings.EVIDENCE_MAX_IMAGE_MB * 1024 * 1024)
+            checked.append(CheckedEvidence(
+                kind=CaseAttachment.Kind.PHOTO, name=f"{image.sha256[:16]}.jpg", content=image.content, thumbnail=image.thumbnail,
+                sha256=image.sha256, width=image.width, height=image.height, latitude=image.latitude, longitude=image.longitude, taken_at=image.taken_at,
+            ))
+    return checked
+
+
+def _attach(*, case: Case, event: CaseEvent | None, items: Sequence[CheckedEvidence], stage: str, by) -> list[CaseAttachment]:
+    saved = []
+    existing = set(case.attachments.filter(stage=stage).values_list("sha256", flat=True))
+    for item in items:
+        if item.sha256 in existing:  # the same photo sent twice (a retry) is stored once
+            continue
+        existing.add(item.sha256)
+        att = CaseAttachment(
+            case=case, event=event, kind=item.kind, stage=stage, sha256=item.sha256, width=item.width, height=item.height,
+            size=len(item.content), latitude=item.latitude, longitude=item.longitude, taken_at=item.taken_at, uploaded_by=by,
+        )
+        att.file.save(f"{stage}-{item.name}", ContentFile(item.content), save=False)
+        if item.thumbnail:
+            att.thumbnail.save(f"{stage}-thumb-{item.name}", ContentFile(item.thumbnail), save=False)
+        att.save()
+        saved.append(att)
+    return saved
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+def _next_number(*, district_code: str, day: dt.date) -> str:
+    key = f"{district_code}-{day:%Y%m%d}"
+    counter, _created = DailyCounter.objects.select_for_update().get_or_create(key=key)
+    DailyCounter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
+    counter.refresh_from_db(fields=["value"])
+    return f"{key}-{counter.value:05d}"
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def case_report(
+    *,
+    reporter,
+    client_uuid,
+    category: CaseCategory,
+    description: str,
+    latitude: float,
+    longitude: float,
+    address: str = "",
+    source: str = Case.Source.GRID_WORKER,
+    urgency: str | None = None,
+    uploads: Iterable[Upload] = (),
+    checked: Sequence[CheckedEvidence] | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    place_name: str = "",
+    grid=None,
+) -> tuple[Case, bool]:
+    """Report a case; idempotent by ``client_uuid`` (a retry returns the first case).
+
+    Returns ``(case, created)``. Trusted sources (grid workers, inspections,
+    hotline staff) are registered and routed at once; volunteer, public and API
+    reports wait for triage by the village.
+    """
+    existing = Case.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return existing, False
+    if category is None or category.is_major or not category.is_active:
+        raise CaseActionError(_("Choose a case category (a sub-class, not a major class)."), code="category")
+    if not description or not description.strip():
+        raise CaseActionError(_("Describe the problem."), code="description")
+    grid = grid or _resolve_grid(latitude=latitude, longitude=longitude)
+    if checked is None:
+        checked = evidence_check(uploads=uploads)
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                number=_next_number(district_code=_district_code(grid), day=timezone.localdate()),
+                client_uuid=client_uuid,
+                source=source,
+                category=category,
+                description=description.strip(),
+                urgency=urgency or category.default_urgency,
+                latitude=latitude,
+                longitude=longitude,
+                address=address,
+                grid=grid,
+                region_path=grid.path,
+                reporter=reporter if getattr(reporter, "is_authenticated", False) else None,
+                reporter_name=reporter_name or _display_name(reporter),
+                reporter_phone=reporter_phone,
+                place_name=place_name,
+            )
+            event = _event(case=case, actor=reporter, action="report", from_status="", to_status=S.REPORTED, label=reporter_name)
+            _attach(case=case, event=event, items=checked, stage=CaseAttachment.Stage.REPORT, by=case.reporter)
+            next_action = "register" if source in TRUSTED_SOURCES else "triage"
+            case = case_transition(case=case, action=next_action, actor=None)
+    except IntegrityError:
+        existing = Case.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _resolve_grid(*, latitude: float, longitude: float):
+    if latitude is None or longitude is None:
+        raise CaseActionError(_("The location is missing: allow location access or pick the place on the map."), code="location")
+    root = district()
+    grid = grid_for_point(lat=latitude, lng=longitude, within_path=root.path if root else "")
+    if grid is None:
+        raise CaseActionError(
+            _("The location (%(lat).5f, %(lng).5f) is outside the district's grids.") % {"lat": latitude, "lng": longitude},
+            code="location",
+        )
+    return grid
+
+
+def _district_code(grid) -> str:
+    return grid.path.split("/", 1)[0]
+
+
+def _display_name(user) -> str:
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        return profile.full_name
+    return getattr(user, "username", "") or ""
+
+
+def _event(*, case, actor, action, from_status, to_status, note="", data=None, label="") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=label or (_display_name(actor) if actor is not None else _("System")),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+def actor_roles(*, case: Case, actor) -> set[str]:
+    """The roles `actor` holds *for this case* (system, reporter, plus their staff role)."""
+    if actor is None:
+        return {SYSTEM}
+    roles = set()
+    if case.reporter_id and case.reporter_id == getattr(actor, "pk", None):
+        roles.add(REPORTER)
+    profile = getattr(actor, "profile", None)
+    if profile is not None:
+        roles.add(profile.role)
+    if getattr(actor, "is_superuser", False):
+        roles.add("administrator")
+    return roles
+
+
+def check_case_action(*, case: Case, action: str, actor) -> Transition:
+    """Raise CaseActionError unless `actor` may perform `action` on `case` now."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise CaseActionError(_("Unknown action."), code="unknown_action")
+    if case.status not in transition.sources:
+        raise CaseActionError(
+            _("This case is now “%(status)s”, so “%(action)s” is not possible.")
+            % {"status": Case.Status(case.status).label, "action": transition.label},
+            code="illegal_transition",
+        )
+    roles = actor_roles(case=case, actor=actor)
+    if not roles & transition.roles:
+        raise CaseActionError(_("Your role may not “%(action)s” this case.") % {"action": transition.label}, code="role")
+    if actor is None:
+        return transition
+    # Jurisdiction: staff act only inside their scope (the reporter may act on their own case).
+    verb = "dispatch" if roles & OFFICERS and action in {"dispatch", "reassign", "reopen", "close"} else "view"
+    if REPORTER not in roles and not path_in_scope(actor, case.region_path, verb=verb):
+        raise CaseActionError(_("This case is outside your jurisdiction."), code="scope")
+    if "department_staff" in roles and action in {"accept", "return", "handle"}:
+        dept = actor.profile.department
+        if case.department_id is None or (case.department_id != dept.pk and case.department.parent_id != dept.pk):
+            raise CaseActionError(_("This case is not assigned to your department."), code="department")
+    if action == "self_handle" and not case.category.on_discovery:
+        raise CaseActionError(_("This category cannot be handled on the spot; it must be dispatched."), code="not_on_discovery")
+    return transition
+
+
+def case_transition(
+    *,
+    case: Case,
+    action: str,
+    actor,
+    expected_version: int | None = None,
+    note: str = "",
+    data: dict | None = None,
+    updates: dict | None = None,
+    evidence_items: Sequence[CheckedEvidence] = (),
+    evidence_stage: str = CaseAttachment.Stage.HANDLING,
+) -> Case:
+    """Apply one transition from the table, under a row lock, and append its event.
+
+    `expected_version` is the version the user's form was rendered from: if the
+    case changed since, the user is told instead of silently overwriting.
+    `updates` are extra fields the caller's service sets (department, deadlines …).
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=case.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise CaseConflict(
+                _("Case %(number)s was changed by someone else while you were working on it (it is now “%(status)s”). Reload it and try again.")
+                % {"number": locked.number, "status": Case.Status(locked.status).label},
+                code="conflict",
+            )
+        transition = check_case_action(case=locked, action=action, actor=actor)
+        if transition.needs_note and not note.strip():
+            raise CaseActionError(_("Give a reason for “%(action)s”.") % {"action": transition.label}, code="note_required")
+        from_status = locked.status
+        fields = {"status", "version", "updated_at"}
+        locked.status = transition.target
+        locked.version += 1
+        now = timezone.now()
+        if transition.target == S.REGISTERED and locked.registered_at is None:
+            locked.registered_at = now
+            from dispatch.routing import route_for_case
+
+            for name, value in route_for_case(locked).items():
+                setattr(locked, name, value)
+                fields.add(name)
+            fields.add("registered_at")
+        if transition.target in {S.CLOSED, S.SELF_HANDLED, S.REJECTED, S.MERGED, S.CANCELLED}:
+            locked.closed_at = now
+            fields.add("closed_at")
+        if transition.target == S.DISPATCHED and from_status in {S.VERIFIED, S.CLOSED, S.HANDLED}:
+            locked.closed_at = None
+            fields.add("closed_at")
+        for name, value in (updates or {}).items():
+            setattr(locked, name, value)
+            fields.add(name)
+        locked.save(update_fields=sorted(fields))
+        event = _event(case=locked, actor=actor, action=action, from_status=from_status, to_status=locked.status, note=note.strip(), data=data)
+        if evidence_items:
+            _attach(case=locked, event=event, items=evidence_items, stage=evidence_stage, by=actor)
+    return locked
+
+
+def case_self_handle(*, case: Case, actor, before: Sequence[CheckedEvidence], after: Sequence[CheckedEvidence], note: str = "", expected_version=None) -> Case:
+    """发现即办: the reporting grid worker fixes it on the spot, with before/after photos."""
+    has_before = bool(before) or case.attachments.filter(stage__in=[CaseAttachment.Stage.REPORT, CaseAttachment.Stage.BEFORE], kind=CaseAttachment.Kind.PHOTO).exists()
+    if not has_before:
+        raise CaseActionError(_("Add a photo taken before handling."), code="before_photo")
+    if not after:
+        raise CaseActionError(_("Add a photo taken after handling."), code="after_photo")
+    minutes = (timezone.now() - case.created_at).total_seconds() / 60
+    overdue = minutes > settings.ECOGRID_SELF_HANDLE_MINUTES
+    with transaction.atomic():
+        case = case_transition(
+            case=case, action="self_handle", actor=actor, expected_version=expected_version, note=note,
+            data={"minutes": round(minutes, 1), "overdue": overdue},
+            updates={"self_handle_overdue": overdue},
+            evidence_items=after, evidence_stage=CaseAttachment.Stage.AFTER,
+        )
+        if before:
+            _attach(case=case, event=None, items=before, stage=CaseAttachment.Stage.BEFORE, by=actor)
+    return case
+
+
+def case_merge(*, case: Case, into: Case, actor, note: str = "", expected_version=None) -> Case:
+    """Close a duplicate as merged, linked to the original (which must be open and not itself merged)."""
+    if into.pk == case.pk:
+        raise CaseActionError(_("A case cannot be merged into itself."), code="merge_self")
+    if into.status in {S.MERGED, S.REJECTED, S.CANCELLED}:
+        raise CaseActionError(_("Merge into an open case, not one that is merged, rejected or cancelled."), code="merge_target")
+    if not path_in_scope(actor, into.region_path):
+        raise CaseActionError(_("The original case is outside your jurisdiction."), code="scope")
+    case = case_transition(
+        case=case, action="merge", actor=actor, expected_version=expected_version,
+        note=note or _("Duplicate of %(number)s") % {"number": into.number},
+        data={"into": into.number}, updates={"merged_into": into},
+    )
+    _event(case=into, actor=actor, action="merged_in", from_status=into.status, to_status=into.status, note=case.number, data={"duplicate": case.number})
+    return case

@@ -1,0 +1,92 @@
+"""The case state machine: one transition table, read by the services and the UI.
+
+reported → (pending_triage → registered | rejected | merged) → registered →
+self_handled (发现即办) | dispatched → accepted | returned → handled → verified →
+closed; a failed verification or a reopen goes back to dispatched; cancel with a
+reason from any open state. Escalation (升级) and consultation (会商) do not change
+the status; they are events recorded by dispatch.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case
+
+S = Case.Status
+
+# Roles (grids.StaffProfile.Role values) plus "system" for automatic steps and
+# "reporter" for the person who reported the case.
+GW, VS, SO, DO, DS, AD, SYSTEM, REPORTER = (
+    "grid_worker",
+    "village_staff",
+    "street_officer",
+    "district_officer",
+    "department_staff",
+    "administrator",
+    "system",
+    "reporter",
+)
+OFFICERS = frozenset({SO, DO, AD})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset
+    target: str
+    roles: frozenset
+    needs_note: bool = False  # a reason is required (return, reject, cancel, failed verification)
+
+
+def _t(action, label, sources, target, roles, needs_note=False):
+    return Transition(action, label, frozenset(sources), target, frozenset(roles), needs_note)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("triage", _("Send to triage"), {S.REPORTED}, S.PENDING_TRIAGE, {SYSTEM}),
+        _t("register", _("Register"), {S.REPORTED, S.PENDING_TRIAGE}, S.REGISTERED, {SYSTEM, VS} | OFFICERS),
+        _t("reject", _("Reject"), {S.PENDING_TRIAGE}, S.REJECTED, {VS} | OFFICERS, needs_note=True),
+        _t("merge", _("Merge into another case"), {S.PENDING_TRIAGE, S.REGISTERED}, S.MERGED, {VS} | OFFICERS),
+        _t("self_handle", _("Handled on the spot"), {S.REGISTERED}, S.SELF_HANDLED, {REPORTER}),
+        _t("dispatch", _("Dispatch"), {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {VS, SYSTEM} | OFFICERS),
+        _t("reassign", _("Reassign"), {S.DISPATCHED}, S.DISPATCHED, OFFICERS),
+        _t("accept", _("Accept"), {S.DISPATCHED}, S.ACCEPTED, {DS}),
+        _t("return", _("Return"), {S.DISPATCHED}, S.RETURNED, {DS}, needs_note=True),
+        _t("handle", _("Report handling result"), {S.ACCEPTED}, S.HANDLED, {DS}),
+        _t("verify", _("Verification passed"), {S.HANDLED}, S.VERIFIED, {GW, VS}),
+        _t("verify_fail", _("Verification failed"), {S.HANDLED}, S.DISPATCHED, {GW, VS}, needs_note=True),
+        _t("close", _("Close"), {S.VERIFIED}, S.CLOSED, {VS, SYSTEM} | OFFICERS),
+        _t("reopen", _("Reopen"), {S.VERIFIED, S.CLOSED}, S.DISPATCHED, OFFICERS, needs_note=True),
+        _t(
+            "cancel",
+            _("Cancel"),
+            {S.REPORTED, S.PENDING_TRIAGE, S.REGISTERED, S.DISPATCHED, S.RETURNED, S.ACCEPTED},
+            S.CANCELLED,
+            {REPORTER, VS} | OFFICERS,
+            needs_note=True,
+        ),
+    ]
+}
+
+TERMINAL_STATES = frozenset({S.REJECTED, S.MERGED, S.SELF_HANDLED, S.CLOSED, S.CANCELLED})
+ALL_STATES = frozenset(S.values)
+
+
+def actions_from(status: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if status in t.sources]
+
+
+def reachable_states() -> set[str]:
+    """Every state reachable from 'reported' through the table (a sanity check for tests)."""
+    seen, frontier = {S.REPORTED.value}, [S.REPORTED.value]
+    while frontier:
+        state = frontier.pop()
+        for t in actions_from(state):
+            if t.target not in seen:
+                seen.add(t.target)
+                frontier.append(t.target)
+    return seen
