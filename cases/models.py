@@ -133,6 +133,14 @@ class Case(TimeStampedModel):
             models.Index(fields=["-created_at", "-id"], name="case_recent_idx"),
             models.Index(fields=["category", "status", "latitude"], name="case_nearby_idx"),
             models.Index(fields=["reporter", "-created_at"], name="case_reporter_idx"),
+            # The dispatcher workbench (dispatch.selectors.dispatcher_queue): open cases at one
+            # tier, ordered by (handle_deadline, id) with keyset pagination. Partial, so closed
+            # cases (the bulk of a million) are not in it. Added by the dispatch capability.
+            models.Index(
+                fields=["tier", "handle_deadline", "id"],
+                name="case_dispatch_queue_idx",
+                condition=models.Q(status__in=["registered", "returned", "dispatched", "accepted", "handled", "verified"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
