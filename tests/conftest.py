@@ -29,6 +29,17 @@ def make_tree():
     return {"district": district, "s1": s1, "s2": s2, "v1": v1, "v2": v2, "v3": v3, **grids}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_media_root():
+    """Evidence written by tests goes to a temporary MEDIA_ROOT, removed at the end."""
+    import shutil
+
+    from django.conf import settings
+
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
 @pytest.fixture
 def tree(db):
     return make_tree()
