@@ -75,3 +75,8 @@ def test_check_deploy_is_clean_with_documented_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_chinese_by_default_even_for_an_english_browser(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录生态网格" in html
