@@ -51,6 +51,7 @@ __all__ = [
     "CheckedVideo",
     "process_image",
     "check_video",
+    "sniff_kind",
 ]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -522,3 +523,15 @@ def _container(header: bytes) -> str | None:
         if brand in _MP4_BRANDS:
             return "mp4"
     return None
+
+
+def sniff_kind(upload) -> str:
+    """"video" if the upload's first bytes are a video container, else "photo".
+
+    Decided from content only, so one picker can take both; the full check is
+    then ``check_video`` or ``process_image``.
+    """
+    _rewind(upload)
+    header = upload.read(_HEADER_BYTES) or b""
+    _rewind(upload)
+    return "video" if _container(bytes(header)) else "photo"

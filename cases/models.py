@@ -158,6 +158,13 @@ class Case(TimeStampedModel):
 
         return self.status not in TERMINAL_STATES
 
+    @property
+    def status_colour(self) -> str:
+        """The badge colour of the status (presentation only; see workflow.STATUS_COLOURS)."""
+        from .workflow import STATUS_COLOURS
+
+        return STATUS_COLOURS.get(self.status, "")
+
 
 class CaseEvent(models.Model):
     """One immutable step on a case's timeline (no updates, no deletes)."""
@@ -182,6 +189,20 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        from .workflow import EVENT_LABELS
+
+        return EVENT_LABELS.get(self.action, self.action)
+
+    @property
+    def from_label(self) -> str:
+        return Case.Status(self.from_status).label if self.from_status in Case.Status.values else self.from_status
+
+    @property
+    def to_label(self) -> str:
+        return Case.Status(self.to_status).label if self.to_status in Case.Status.values else self.to_status
 
 
 def evidence_path(instance, filename):
@@ -222,6 +243,54 @@ class CaseAttachment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["case", "stage", "sha256"], name="attachment_unique_per_case_stage"),
         ]
+
+
+def pending_path(instance, filename):
+    return f"pending/{instance.form_uuid}/{filename}"
+
+
+class PendingUpload(models.Model):
+    """A photo/video uploaded while a form is still being filled in (待提交附件).
+
+    The phone uploads each photo as soon as it is taken, keyed by the form's
+    client UUID, so a bad submit or a flaky network loses nothing; the final
+    submit attaches the pending uploads to the case and deletes them. Files are
+    stored already checked and re-encoded (cases.evidence). Stale ones are
+    swept by a periodic task (config/schedules.py).
+    """
+
+    class Slot(models.TextChoices):
+        REPORT = "report", _("At report")  # 上报照片
+        AFTER = "after", _("After handling")  # 处置后照片 (发现即办)
+        ACTION = "action", _("With an action")  # 办理/核查照片
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    form_uuid = models.UUIDField(_("form id"))
+    slot = models.CharField(_("slot"), max_length=8, choices=Slot.choices, default=Slot.REPORT)
+    kind = models.CharField(_("kind"), max_length=8, choices=CaseAttachment.Kind.choices)
+    original_name = models.CharField(_("file name"), max_length=120, blank=True)
+    file = models.FileField(_("file"), upload_to=pending_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=pending_path, blank=True)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending upload")
+        verbose_name_plural = _("pending uploads")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["user", "form_uuid"], name="pending_upload_form_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "form_uuid", "slot", "sha256"], name="pending_upload_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.form_uuid} {self.slot} {self.original_name}"
 
 
 class DailyCounter(models.Model):

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import base64
+import binascii
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from grids import geo
 from grids.scoping import scope
 
-from .models import Case, CaseCategory
+from .models import Case, CaseAttachment, CaseCategory, CaseEvent, PendingUpload
+from .workflow import OPEN_STATES, TRANSITIONS, Transition, actions_from
 
 LIST_RELATED = ("category", "grid", "department")
+PAGE_SIZE = 50
 
 
 def case_queryset_for_user(*, user, verb: str = "view") -> QuerySet[Case]:
@@ -24,20 +33,34 @@ def case_queryset_for_user(*, user, verb: str = "view") -> QuerySet[Case]:
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
+    """Cases the user may see, newest first. Filters: status (value or list), category
+    (a 大类 or 小类 code), region_path (a path prefix inside the scope), source, mine."""
     filters = filters or {}
-    qs = case_queryset_for_user(user=user).select_related(*LIST_RELATED)
+    if filters.get("mine"):
+        # The reporter's own cases need no jurisdiction (a grid worker may move grids).
+        qs = Case.objects.filter(reporter=user) if getattr(user, "is_authenticated", False) else Case.objects.none()
+    else:
+        qs = case_queryset_for_user(user=user)
+    qs = qs.select_related(*LIST_RELATED)
     if status := filters.get("status"):
-        qs = qs.filter(status__in=status if isinstance(status, (list, tuple, set)) else [status])
+        qs = qs.filter(status__in=status if isinstance(status, (list, tuple, set, frozenset)) else [status])
     if category := filters.get("category"):
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
-    if filters.get("mine"):
-        qs = qs.filter(reporter=user)
+    if region_path := filters.get("region_path"):
+        qs = qs.filter(region_path__startswith=region_path)
+    if source := filters.get("source"):
+        qs = qs.filter(source=source)
     return qs.order_by("-created_at", "-id")
 
 
 def case_get_for_user(*, user, number: str) -> Case:
     """One case by number, or Http404 when it does not exist or is out of scope."""
-    case = case_queryset_for_user(user=user).filter(number=number).select_related(*LIST_RELATED, "reporter", "merged_into").first()
+    case = (
+        case_queryset_for_user(user=user)
+        .filter(number=number)
+        .select_related(*LIST_RELATED, "category__parent", "grid__parent", "reporter", "merged_into")
+        .first()
+    )
     if case is None:
         # Same answer for missing and out-of-scope (no existence leak).
         raise Http404(_("Not found, or outside your jurisdiction."))
@@ -46,3 +69,257 @@ def case_get_for_user(*, user, number: str) -> Case:
 
 def category_choices() -> QuerySet[CaseCategory]:
     return CaseCategory.objects.filter(parent__isnull=False, is_active=True).select_related("parent").order_by("code")
+
+
+# --- keyset pagination ---------------------------------------------------------------------------
+
+@dataclass
+class KeysetPage:
+    """One page of a list ordered by (-created_at, -id); ``next_cursor`` continues after it."""
+
+    rows: list
+    next_cursor: str | None
+    is_first: bool
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def encode_cursor(case: Case) -> str:
+    raw = f"{case.created_at.astimezone(dt.timezone.utc).isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    """(created_at, id) from a cursor; None for a missing or tampered one (→ first page)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|", 1)
+        created = dt.datetime.fromisoformat(stamp)
+        if created.tzinfo is None:
+            return None
+        return created, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def keyset_page(qs: QuerySet[Case], *, cursor: str = "", size: int = PAGE_SIZE) -> KeysetPage:
+    """Rows after `cursor` in (-created_at, -id) order: one query, constant cost at any depth."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        created, pk = after
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    rows = list(qs.order_by("-created_at", "-id")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows=rows, next_cursor=encode_cursor(rows[-1]) if has_more else None, is_first=after is None)
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+def case_page(*, user, filters: dict | None = None, cursor: str = "", size: int = PAGE_SIZE) -> KeysetPage:
+    """The staff case list (/cases/)."""
+    return keyset_page(case_list(user=user, filters=filters), cursor=cursor, size=size)
+
+
+def case_my_page(*, user, cursor: str = "", size: int = PAGE_SIZE) -> KeysetPage:
+    """"My cases": what the user reported, newest first."""
+    return keyset_page(case_list(user=user, filters={"mine": True}), cursor=cursor, size=size)
+
+
+def case_to_verify_page(*, user, cursor: str = "", size: int = PAGE_SIZE) -> KeysetPage:
+    """核查: cases handled by a department in the user's grid(s), waiting for the on-site check."""
+    qs = scope(Case.objects.filter(status=Case.Status.HANDLED), user).select_related(*LIST_RELATED)
+    return keyset_page(qs, cursor=cursor, size=size)
+
+
+def case_triage_page(*, user, cursor: str = "", size: int = PAGE_SIZE) -> KeysetPage:
+    """初筛: volunteer / public / API reports waiting for the village's decision."""
+    qs = scope(Case.objects.filter(status=Case.Status.PENDING_TRIAGE), user).select_related(*LIST_RELATED)
+    return keyset_page(qs, cursor=cursor, size=size)
+
+
+def case_count_to_verify(*, user) -> int:
+    return scope(Case.objects.filter(status=Case.Status.HANDLED), user).count()
+
+
+# --- duplicates ------------------------------------------------------------------------------------
+
+def case_duplicates_nearby(
+    *, user, category_id: int, latitude: float, longitude: float, radius_m: float | None = None,
+    exclude_pk: int | None = None, limit: int = 5,
+) -> list[tuple[Case, float]]:
+    """Open cases of the same category within `radius_m` (default ECOGRID_DUPLICATE_RADIUS_M),
+    nearest first, in the user's scope: an indexed bounding-box filter, then haversine."""
+    radius = radius_m if radius_m is not None else settings.ECOGRID_DUPLICATE_RADIUS_M
+    d_lat, d_lng = geo.degrees_box(latitude, radius)
+    qs = scope(
+        Case.objects.filter(
+            category_id=category_id, status__in=OPEN_STATES,
+            latitude__range=(latitude - d_lat, latitude + d_lat),
+            longitude__range=(longitude - d_lng, longitude + d_lng),
+        ),
+        user,
+    ).select_related("category", "grid")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    found = []
+    for case in qs.order_by("-created_at")[:200]:
+        distance = geo.distance_m(latitude, longitude, case.latitude, case.longitude)
+        if distance <= radius:
+            found.append((case, distance))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+# --- the case page -------------------------------------------------------------------------------
+
+@dataclass
+class TimelineEntry:
+    event: CaseEvent
+    attachments: list = field(default_factory=list)
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    timeline: list[TimelineEntry]
+    photos: list[CaseAttachment]
+    videos: list[CaseAttachment]
+
+
+def case_detail(*, user, number: str) -> CaseDetail:
+    """The case with its timeline and evidence: three queries whatever the history's length."""
+    case = case_get_for_user(user=user, number=number)
+    attachments = list(case.attachments.order_by("created_at", "id"))
+    by_event = defaultdict(list)
+    for att in attachments:
+        by_event[att.event_id].append(att)
+    timeline = [TimelineEntry(event=e, attachments=by_event.get(e.pk, [])) for e in case.events.order_by("at", "id")]
+    return CaseDetail(
+        case=case,
+        timeline=timeline,
+        photos=[a for a in attachments if a.kind == CaseAttachment.Kind.PHOTO],
+        videos=[a for a in attachments if a.kind == CaseAttachment.Kind.VIDEO],
+    )
+
+
+def case_actions_for_user(*, case: Case, user) -> list[Transition]:
+    """The actions `user` may take on `case` now (the table, the role, the jurisdiction)."""
+    from .services import CaseActionError, check_case_action
+
+    allowed = []
+    for transition in actions_from(case.status):
+        try:
+            check_case_action(case=case, action=transition.action, actor=user)
+        except CaseActionError:
+            continue
+        allowed.append(transition)
+    return allowed
+
+
+def case_action_allowed(*, case: Case, user, action: str) -> Transition | None:
+    return next((t for t in case_actions_for_user(case=case, user=user) if t.action == action), None)
+
+
+def attachment_get_for_user(*, user, number: str, pk: int) -> CaseAttachment:
+    """An evidence file, only through its case's jurisdiction check (404 otherwise)."""
+    case = case_queryset_for_user(user=user).filter(number=number).only("pk").first()
+    attachment = CaseAttachment.objects.filter(case=case, pk=pk).first() if case else None
+    if attachment is None:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return attachment
+
+
+# --- the report form -------------------------------------------------------------------------------
+
+@dataclass
+class CategoryGroup:
+    major: CaseCategory
+    subs: list[CaseCategory]
+
+
+def category_picker(*, user) -> tuple[list[CategoryGroup], list[CaseCategory]]:
+    """Active 小类 grouped by 大类, and the user's recent choices (two queries)."""
+    subs = list(category_choices())
+    groups: dict[int, CategoryGroup] = {}
+    for sub in subs:
+        groups.setdefault(sub.parent_id, CategoryGroup(major=sub.parent, subs=[])).subs.append(sub)
+    by_id = {c.pk: c for c in subs}
+    recent = [by_id[pk] for pk in category_recent_ids(user=user) if pk in by_id]
+    return list(groups.values()), recent
+
+
+def category_recent_ids(*, user, limit: int = 6) -> list[int]:
+    """The categories the user reported most recently, most recent first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    ids = Case.objects.filter(reporter=user).order_by("-created_at", "-id").values_list("category_id", flat=True)[:60]
+    seen: list[int] = []
+    for pk in ids:
+        if pk not in seen:
+            seen.append(pk)
+            if len(seen) == limit:
+                break
+    return seen
+
+
+def category_list() -> list[CategoryGroup]:
+    """Every category (active or not), grouped, for the category page."""
+    groups: dict[int, CategoryGroup] = {}
+    majors = []
+    for c in CaseCategory.objects.select_related("parent").order_by("code"):
+        if c.parent_id is None:
+            groups[c.pk] = CategoryGroup(major=c, subs=[])
+            majors.append(groups[c.pk])
+        elif c.parent_id in groups:
+            groups[c.parent_id].subs.append(c)
+    return majors
+
+
+def pending_uploads_for(*, user, form_uuid, slot: str | None = None) -> list[PendingUpload]:
+    qs = PendingUpload.objects.filter(user=user, form_uuid=form_uuid)
+    if slot:
+        qs = qs.filter(slot=slot)
+    return list(qs.order_by("created_at", "id"))
+
+
+def pending_upload_get_for_user(*, user, pk: int) -> PendingUpload:
+    pending = PendingUpload.objects.filter(user=user, pk=pk).first() if getattr(user, "is_authenticated", False) else None
+    if pending is None:
+        raise Http404(_("Not found."))
+    return pending
+
+
+def case_by_uuid_for_user(*, user, client_uuid) -> Case | None:
+    """The case a report form already created (for a retried or reloaded form)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Case.objects.filter(client_uuid=client_uuid, reporter=user).only("number").first()
+
+
+def transition_labels() -> dict[str, str]:
+    return {action: t.label for action, t in TRANSITIONS.items()}
+
+
+@dataclass
+class Deadline:
+    label: str
+    at: dt.datetime
+    overdue: bool
+
+
+def case_deadlines(*, case: Case, now: dt.datetime) -> list[Deadline]:
+    """The deadlines that still matter for the case's status (acceptance while dispatched,
+    handling until handled); past ones are overdue."""
+    deadlines = []
+    if case.accept_deadline and case.status == Case.Status.DISPATCHED:
+        deadlines.append(Deadline(_("Accept by"), case.accept_deadline, case.accept_deadline < now))
+    if case.handle_deadline and case.status in {Case.Status.REGISTERED, Case.Status.DISPATCHED, Case.Status.ACCEPTED, Case.Status.RETURNED}:
+        deadlines.append(Deadline(_("Handle by"), case.handle_deadline, case.handle_deadline < now))
+    return deadlines

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +19,7 @@ from grids.scoping import path_in_scope
 from grids.selectors import district, grid_for_point
 
 from . import evidence
-from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter
+from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter, PendingUpload, Urgency
 from .workflow import OFFICERS, REPORTER, SYSTEM, TRANSITIONS, Transition
 
 S = Case.Status
@@ -132,7 +132,7 @@ def case_report(
     """
     existing = Case.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
-        return existing, False
+        return _replayed(existing, reporter), False
     if category is None or category.is_major or not category.is_active:
         raise CaseActionError(_("Choose a case category (a sub-class, not a major class)."), code="category")
     if not description or not description.strip():
@@ -167,8 +167,16 @@ def case_report(
         existing = Case.objects.filter(client_uuid=client_uuid).first()
         if existing is None:
             raise
-        return existing, False
+        return _replayed(existing, reporter), False
     return case, True
+
+
+def _replayed(existing: Case, reporter) -> Case:
+    """A retry of a submission returns its case, but only to the person who sent it."""
+    reporter_id = getattr(reporter, "pk", None) if getattr(reporter, "is_authenticated", False) else None
+    if existing.reporter_id != reporter_id:
+        raise CaseActionError(_("This form was already submitted by someone else. Open a new report form."), code="uuid_taken")
+    return existing
 
 
 def _resolve_grid(*, latitude: float, longitude: float):
@@ -313,7 +321,12 @@ def case_transition(
 
 
 def case_self_handle(*, case: Case, actor, before: Sequence[CheckedEvidence], after: Sequence[CheckedEvidence], note: str = "", expected_version=None) -> Case:
-    """发现即办: the reporting grid worker fixes it on the spot, with before/after photos."""
+    """发现即办: the reporting grid worker fixes it on the spot, with before/after photos.
+
+    More than ECOGRID_SELF_HANDLE_MINUTES between report and resolution is
+    flagged on the case (``self_handle_overdue``) and on the event.
+    """
+    check_case_action(case=case, action="self_handle", actor=actor)
     has_before = bool(before) or case.attachments.filter(stage__in=[CaseAttachment.Stage.REPORT, CaseAttachment.Stage.BEFORE], kind=CaseAttachment.Kind.PHOTO).exists()
     if not has_before:
         raise CaseActionError(_("Add a photo taken before handling."), code="before_photo")
@@ -339,12 +352,341 @@ def case_merge(*, case: Case, into: Case, actor, note: str = "", expected_versio
         raise CaseActionError(_("A case cannot be merged into itself."), code="merge_self")
     if into.status in {S.MERGED, S.REJECTED, S.CANCELLED}:
         raise CaseActionError(_("Merge into an open case, not one that is merged, rejected or cancelled."), code="merge_target")
-    if not path_in_scope(actor, into.region_path):
+    if into.merged_into_id == case.pk:
+        raise CaseActionError(_("A case cannot be merged into its own duplicate."), code="merge_target")
+    if actor is not None and not path_in_scope(actor, into.region_path):
         raise CaseActionError(_("The original case is outside your jurisdiction."), code="scope")
-    case = case_transition(
-        case=case, action="merge", actor=actor, expected_version=expected_version,
-        note=note or _("Duplicate of %(number)s") % {"number": into.number},
-        data={"into": into.number}, updates={"merged_into": into},
-    )
-    _event(case=into, actor=actor, action="merged_in", from_status=into.status, to_status=into.status, note=case.number, data={"duplicate": case.number})
+    with transaction.atomic():
+        case = case_transition(
+            case=case, action="merge", actor=actor, expected_version=expected_version,
+            note=note or _("Duplicate of %(number)s") % {"number": into.number},
+            data={"into": into.number}, updates={"merged_into": into},
+        )
+        _event(case=into, actor=actor, action="merged_in", from_status=into.status, to_status=into.status, note=case.number, data={"duplicate": case.number})
     return case
+
+
+# --- pending uploads (photos sent while the form is still being filled in) ----------------------
+
+MAX_UPLOADS_PER_FORM = 12
+
+def _check_one(*, file, kind: str | None = None) -> CheckedEvidence:
+    kind = kind or evidence.sniff_kind(file)
+    return evidence_check(uploads=[Upload(file=file, kind=kind)])[0]
+
+
+def pending_upload_create(*, user, form_uuid, slot: str, file) -> PendingUpload:
+    """Check one uploaded photo/video (by content) and keep it for the form `form_uuid`.
+
+    Raises EvidenceError with a clear message for a bad file. The same photo
+    sent twice for the same form and slot is stored once.
+    """
+    if slot not in PendingUpload.Slot.values:
+        raise CaseActionError(_("Unknown upload slot."), code="slot")
+    item = _check_one(file=file)
+    existing = PendingUpload.objects.filter(user=user, form_uuid=form_uuid, slot=slot, sha256=item.sha256).first()
+    if existing is not None:
+        return existing
+    if PendingUpload.objects.filter(user=user, form_uuid=form_uuid).count() >= MAX_UPLOADS_PER_FORM:
+        raise CaseActionError(
+            _("At most %(n)s photos and videos can be attached to one form.") % {"n": MAX_UPLOADS_PER_FORM},
+            code="too_many_files",
+        )
+    pending = PendingUpload(
+        user=user, form_uuid=form_uuid, slot=slot, kind=item.kind, original_name=(getattr(file, "name", "") or "")[:120],
+        sha256=item.sha256, width=item.width, height=item.height, size=len(item.content),
+        latitude=item.latitude, longitude=item.longitude, taken_at=item.taken_at,
+    )
+    pending.file.save(item.name, ContentFile(item.content), save=False)
+    if item.thumbnail:
+        pending.thumbnail.save(f"thumb-{item.name}", ContentFile(item.thumbnail), save=False)
+    try:
+        with transaction.atomic():
+            pending.save()
+    except IntegrityError:  # the same photo raced in twice
+        _delete_files([pending])
+        return PendingUpload.objects.get(user=user, form_uuid=form_uuid, slot=slot, sha256=item.sha256)
+    return pending
+
+
+def pending_upload_stash(*, user, form_uuid, slot: str, files: Iterable) -> list[str]:
+    """Keep every good file posted with a form (no-JS path); return one message per bad file.
+
+    Good files are kept even when the form has other errors, so a re-rendered
+    form loses no photo.
+    """
+    errors = []
+    for file in files:
+        try:
+            pending_upload_create(user=user, form_uuid=form_uuid, slot=slot, file=file)
+        except ValidationError as exc:
+            name = getattr(file, "name", "") or _("file")
+            errors.append(_("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)})
+    return errors
+
+
+def pending_upload_delete(*, user, upload_id: int) -> bool:
+    pending = PendingUpload.objects.filter(user=user, pk=upload_id).first()
+    if pending is None:
+        return False
+    pending.delete()
+    transaction.on_commit(lambda: _delete_files([pending]))
+    return True
+
+
+def pending_upload_sweep(*, older_than: dt.timedelta = dt.timedelta(hours=24)) -> int:
+    """Delete pending uploads of forms abandoned for `older_than` (run by a periodic task)."""
+    cutoff = timezone.now() - older_than
+    stale = list(PendingUpload.objects.filter(created_at__lt=cutoff)[:1000])
+    if not stale:
+        return 0
+    deleted, _detail = PendingUpload.objects.filter(pk__in=[p.pk for p in stale]).delete()
+    _delete_files(stale)
+    return deleted
+
+
+def _delete_files(items) -> None:
+    for item in items:
+        for f in (item.file, item.thumbnail):
+            if f:
+                try:
+                    f.storage.delete(f.name)
+                except OSError:
+                    pass
+
+
+def _pending_checked(pendings) -> list[CheckedEvidence]:
+    items = []
+    for p in pendings:
+        with p.file.open("rb") as fh:
+            content = fh.read()
+        thumbnail = b""
+        if p.thumbnail:
+            with p.thumbnail.open("rb") as fh:
+                thumbnail = fh.read()
+        items.append(CheckedEvidence(
+            kind=p.kind, name=p.file.name.rsplit("/", 1)[-1], content=content, thumbnail=thumbnail, sha256=p.sha256,
+            width=p.width, height=p.height, latitude=p.latitude, longitude=p.longitude, taken_at=p.taken_at,
+        ))
+    return items
+
+
+def _consume_pending(pendings) -> None:
+    """Delete pending rows in the caller's transaction; their files once it commits."""
+    if not pendings:
+        return
+    PendingUpload.objects.filter(pk__in=[p.pk for p in pendings]).delete()
+    transaction.on_commit(lambda: _delete_files(pendings))
+
+
+# --- the report form -----------------------------------------------------------------------------
+
+def case_submit(
+    *,
+    reporter,
+    client_uuid,
+    category: CaseCategory | None,
+    description: str,
+    latitude: float | None,
+    longitude: float | None,
+    address: str = "",
+    urgency: str | None = None,
+    place_name: str = "",
+    source: str = Case.Source.GRID_WORKER,
+    fixed_on_spot: bool = False,
+    handling_note: str = "",
+) -> tuple[Case, bool]:
+    """The phone's report form: report with the photos uploaded for this form, and
+    optionally close it at once as handled on the spot (发现即办) with the after-photos.
+
+    Idempotent by ``client_uuid``: a double tap or a retry returns the same case.
+    Nothing is written unless everything succeeds; pending photos stay for a retry.
+    """
+    existing = Case.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return _replayed(existing, reporter), False
+    pendings = list(PendingUpload.objects.filter(user=reporter, form_uuid=client_uuid).order_by("created_at", "id"))
+    report_items = [p for p in pendings if p.slot == PendingUpload.Slot.REPORT]
+    after_items = [p for p in pendings if p.slot == PendingUpload.Slot.AFTER]
+    if fixed_on_spot:
+        if category is not None and not category.on_discovery:
+            raise CaseActionError(_("This category cannot be handled on the spot; it must be dispatched."), code="not_on_discovery")
+        if not any(p.kind == CaseAttachment.Kind.PHOTO for p in report_items):
+            raise CaseActionError(_("Add a photo taken before handling."), code="before_photo")
+        if not any(p.kind == CaseAttachment.Kind.PHOTO for p in after_items):
+            raise CaseActionError(_("Add a photo taken after handling."), code="after_photo")
+    with transaction.atomic():
+        case, created = case_report(
+            reporter=reporter, client_uuid=client_uuid, category=category, description=description,
+            latitude=latitude, longitude=longitude, address=address, source=source, urgency=urgency or None,
+            checked=_pending_checked(report_items), place_name=place_name,
+        )
+        if created and fixed_on_spot:
+            case = case_self_handle(case=case, actor=reporter, before=[], after=_pending_checked(after_items), note=handling_note)
+        if created:
+            _consume_pending(report_items + (after_items if fixed_on_spot else []))
+    return case, created
+
+
+# --- actions from the case page -------------------------------------------------------------------
+
+def case_act(
+    *,
+    case: Case,
+    action: str,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    into: Case | None = None,
+    photos: Sequence[CheckedEvidence] = (),
+) -> Case:
+    """One action from the generic action page: the right service for each action."""
+    if action == "merge":
+        if into is None:
+            raise CaseActionError(_("Choose the original case to merge into."), code="into")
+        return case_merge(case=case, into=into, actor=actor, note=note, expected_version=expected_version)
+    if action == "self_handle":
+        return case_self_handle(case=case, actor=actor, before=[], after=photos, note=note, expected_version=expected_version)
+    stage = CaseAttachment.Stage.VERIFICATION if action in {"verify", "verify_fail"} else CaseAttachment.Stage.HANDLING
+    return case_transition(
+        case=case, action=action, actor=actor, expected_version=expected_version, note=note,
+        evidence_items=photos, evidence_stage=stage,
+    )
+
+
+def case_act_submit(
+    *,
+    case: Case,
+    action: str,
+    actor,
+    form_uuid,
+    note: str = "",
+    expected_version: int | None = None,
+    into: Case | None = None,
+    require_photo: bool = False,
+) -> Case:
+    """The action form: the action with the photos uploaded for this form.
+
+    A double submit of the same form is harmless: if the case moved on because
+    of this very actor's same action, the case is returned instead of a conflict.
+    """
+    pendings = list(PendingUpload.objects.filter(user=actor, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION))
+    try:
+        with transaction.atomic():
+            if require_photo and not any(p.kind == CaseAttachment.Kind.PHOTO for p in pendings):
+                check_case_action(case=case, action=action, actor=actor)
+                raise CaseActionError(_("Add a photo of the site."), code="photo_required")
+            updated = case_act(
+                case=case, action=action, actor=actor, note=note, expected_version=expected_version, into=into,
+                photos=_pending_checked(pendings),
+            )
+            _consume_pending(pendings)
+            return updated
+    except CaseConflict:
+        fresh = Case.objects.get(pk=case.pk)
+        last = fresh.events.order_by("-at", "-id").first()
+        if (
+            expected_version is not None and fresh.version == expected_version + 1 and last is not None
+            and last.action == action and last.actor_id == getattr(actor, "pk", None)
+        ):
+            return fresh  # this actor's own earlier submit of the same form
+        raise
+
+
+# --- categories (事件分类) --------------------------------------------------------------------------
+
+@dataclass
+class CategoryImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # categories.RowError; non-empty means nothing was imported
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def category_import_parsed(*, parsed) -> CategoryImportResult:
+    """Apply a parsed category file: all rows or none (a single transaction).
+
+    Categories are matched by code; a category missing from the file is left as
+    it is (cases refer to it) — deactivate it with the 启用 column instead.
+    """
+    if parsed.errors:
+        return CategoryImportResult(errors=list(parsed.errors))
+    result = CategoryImportResult()
+    with transaction.atomic():
+        existing = {c.code: c for c in CaseCategory.objects.select_related("parent").select_for_update(of=("self",))}
+        majors = {
+            code: _upsert_category(existing, result, code=code, fields={"name": name, "parent": None})
+            for code, name in parsed.majors.items()
+        }
+        for row in parsed.rows:
+            _upsert_category(existing, result, code=row["code"], fields={
+                "name": row["name"], "parent": majors[row["major_code"]], "on_discovery": row["on_discovery"],
+                "default_urgency": row["urgency"], "phrases": row["phrases"], "is_active": row["is_active"],
+            })
+    return result
+
+
+def _upsert_category(existing: dict, result: CategoryImportResult, *, code: str, fields: dict) -> CaseCategory:
+    category = existing.get(code)
+    if category is None:
+        category = CaseCategory(code=code, **fields)
+        category.full_clean()
+        category.save()
+        existing[code] = category
+        result.created += 1
+        return category
+    changed = [name for name, value in fields.items() if getattr(category, name) != value]
+    if not changed:
+        result.unchanged += 1
+        return category
+    for name in changed:
+        setattr(category, name, fields[name])
+    category.full_clean()
+    category.save(update_fields=[*changed, "updated_at"])
+    result.updated += 1
+    return category
+
+
+def category_import_file(*, file, name: str = "") -> CategoryImportResult:
+    """Import categories from a .json or .xlsx file (path or file object); whole file or nothing."""
+    from .categories import CategoryFileError, RowError, parse_file
+
+    try:
+        parsed = parse_file(file, name=name)
+    except CategoryFileError as exc:
+        return CategoryImportResult(errors=[RowError(_("file"), str(exc))])
+    return category_import_parsed(parsed=parsed)
+
+
+def category_import_json(*, path=None) -> CategoryImportResult:
+    """Load the bundled cases/data/categories.json (or another JSON file)."""
+    from pathlib import Path
+
+    return category_import_file(file=Path(path) if path else Path(__file__).resolve().parent / "data" / "categories.json")
+
+
+def category_import_xlsx(*, file, name: str = "categories.xlsx") -> CategoryImportResult:
+    return category_import_file(file=file, name=name)
+
+
+def category_export_xlsx() -> bytes:
+    """Every category as an .xlsx the importer takes back (routing columns from dispatch, if registered)."""
+    from .categories import ROUTING_EXPORT_PROVIDERS, export_rows
+
+    subs = list(CaseCategory.objects.filter(parent__isnull=False).select_related("parent").order_by("code"))
+    routing = {}
+    for provider in ROUTING_EXPORT_PROVIDERS:
+        routing.update(provider([c.code for c in subs]))
+    rows = [
+        {
+            "major_code": c.parent.code, "major_name": c.parent.name, "code": c.code, "name": c.name,
+            "on_discovery": c.on_discovery, "urgency": c.default_urgency, "phrases": c.phrases, "is_active": c.is_active,
+            **routing.get(c.code, {}),
+        }
+        for c in subs
+    ]
+    return export_rows(rows)

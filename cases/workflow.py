@@ -90,3 +90,38 @@ def reachable_states() -> set[str]:
                 seen.add(t.target)
                 frontier.append(t.target)
     return seen
+
+
+# Badge colour per status (static/css/ecogrid.css: .badge.green/.yellow/.red/.blue).
+STATUS_COLOURS = {
+    S.REPORTED: "blue",
+    S.PENDING_TRIAGE: "yellow",
+    S.REJECTED: "",
+    S.MERGED: "",
+    S.REGISTERED: "blue",
+    S.SELF_HANDLED: "green",
+    S.DISPATCHED: "yellow",
+    S.ACCEPTED: "yellow",
+    S.RETURNED: "red",
+    S.HANDLED: "blue",
+    S.VERIFIED: "green",
+    S.CLOSED: "green",
+    S.CANCELLED: "",
+}
+
+# Actions the generic action page (/cases/<number>/act/<action>/) handles: a note,
+# photos and the version the page was rendered from are all they need.
+GENERIC_ACTIONS = ("register", "reject", "merge", "cancel", "close", "reopen", "verify", "verify_fail", "self_handle")
+# Actions whose forms belong to dispatch (department, deadlines …); the detail page
+# takes their URLs from cases.actions.ACTION_URL_NAMES and falls back to the generic page.
+DISPATCH_ACTIONS = ("dispatch", "reassign", "accept", "return", "handle")
+# Open statuses (what "open" means for duplicates and lists).
+OPEN_STATES = frozenset(ALL_STATES - TERMINAL_STATES)
+
+# How each timeline event is labelled: the transitions plus events that do not change
+# the status. Other apps add theirs additively (e.g. dispatch: "escalate", "consult").
+EVENT_LABELS = {
+    "report": _("Reported"),
+    "merged_in": _("A duplicate was merged in"),
+    **{action: t.label for action, t in TRANSITIONS.items()},
+}

@@ -22,6 +22,12 @@ MENU = [
     ("grids:village_home", _("Village desk"), {VS}),
     ("grids:department_home", _("My department"), {DS}),
     ("grids:region_list", _("Regions"), {VS, SO, DO, AD}),
+    # cases
+    ("cases:mine", _("My cases"), {GW}),
+    ("cases:to_verify", _("To verify"), {GW, VS}),
+    ("cases:list", _("Cases"), {VS, SO, DO, AD, DS}),
+    ("cases:triage", _("Triage"), {VS, SO, DO, AD}),
+    ("cases:categories", _("Case categories"), {DO, AD}),
 ]
 
 # Where each role lands after logging in.
@@ -36,5 +42,8 @@ ROLE_HOME = {
 
 # Big buttons on the grid worker's phone home: (url name, label, hint).
 MOBILE_TILES = [
+    ("cases:report", _("Report a case"), _("Photo, place, done")),  # first tile = the primary one
+    ("cases:mine", _("My cases"), _("Status of what you reported")),
+    ("cases:to_verify", _("To verify"), _("Re-check handled cases on site")),
     ("grids:region_list", _("My regions"), _("Grids and boundaries")),
 ]
