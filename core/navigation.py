@@ -28,6 +28,12 @@ MENU = [
     ("cases:list", _("Cases"), {VS, SO, DO, AD, DS}),
     ("cases:triage", _("Triage"), {VS, SO, DO, AD}),
     ("cases:categories", _("Case categories"), {DO, AD}),
+    # inspections (一表巡)
+    ("inspections:mobile_start", _("Inspect"), {GW}),
+    ("inspections:inspection_list", _("Inspections"), {VS, SO, DO, AD}),
+    ("inspections:place_list", _("Places"), {VS, SO, DO, AD}),
+    ("inspections:department_results", _("Inspection results"), {DS}),
+    ("inspections:checklist_list", _("Checklist"), {SO, DO, AD, DS}),
 ]
 
 # Where each role lands after logging in.
@@ -43,6 +49,7 @@ ROLE_HOME = {
 # Big buttons on the grid worker's phone home: (url name, label, hint).
 MOBILE_TILES = [
     ("cases:report", _("Report a case"), _("Photo, place, done")),  # first tile = the primary one
+    ("inspections:mobile_start", _("Inspect a place"), _("One checklist, one tap per item")),
     ("cases:mine", _("My cases"), _("Status of what you reported")),
     ("cases:to_verify", _("To verify"), _("Re-check handled cases on site")),
     ("grids:region_list", _("My regions"), _("Grids and boundaries")),

@@ -1,0 +1,362 @@
+"""Reads of the inspections app. Everything region-bound goes through grids.scoping.scope.
+
+The checklist itself (versions, items, scenes) is district-wide reference data, like
+case categories: it is not region-scoped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.scoping import get_in_scope_or_404, scope
+
+from . import xlsform
+from .models import Answer, ChecklistItem, ChecklistVersion, Inspection, InspectionPhoto, Place, PlaceType, Result, Scene
+
+DUE_AFTER_DAYS = 30  # a place not inspected for this long is due (credit colours will set it per place later)
+
+
+# =========================================================================== checklist
+
+def published_version() -> ChecklistVersion | None:
+    """The version new inspections use (at most one is published)."""
+    return ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+
+
+def scene_for_place_type(*, version: ChecklistVersion, place_type: str) -> Scene | None:
+    """The version's scene for a kind of place (scene place types do not overlap)."""
+    for scene in version.scenes.all():
+        if place_type in scene.place_types:
+            return scene
+    return None
+
+
+def checklist_versions() -> QuerySet[ChecklistVersion]:
+    return ChecklistVersion.objects.annotate(item_count=Count("items", distinct=True)).order_by("-created_at", "-id")
+
+
+def checklist_version_get(*, pk: int) -> ChecklistVersion:
+    version = ChecklistVersion.objects.filter(pk=pk).first()
+    if version is None:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return version
+
+
+def checklist_sections(*, version: ChecklistVersion, items: QuerySet | None = None) -> list[tuple[object, list[ChecklistItem]]]:
+    """Items grouped by department, in checklist order (one query)."""
+    items = items if items is not None else version.items.all()
+    sections: list[tuple[object, list[ChecklistItem]]] = []
+    for item in items.select_related("department", "category").order_by("order", "id"):
+        if not sections or sections[-1][0].pk != item.department_id:
+            sections.append((item.department, []))
+        sections[-1][1].append(item)
+    return sections
+
+
+def scene_list(*, version: ChecklistVersion) -> QuerySet[Scene]:
+    return version.scenes.annotate(item_count=Count("items")).order_by("order", "id")
+
+
+def scene_get(*, version: ChecklistVersion, code: str) -> Scene:
+    scene = version.scenes.filter(code=code).first()
+    if scene is None:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return scene
+
+
+def checklist_spec(*, version: ChecklistVersion) -> dict:
+    """The version as a spec dict (the checklist.json shape), in three queries."""
+    scenes = list(version.scenes.order_by("order", "id"))
+    Through = Scene.items.through
+    scenes_of: dict[int, list[str]] = {}
+    scene_code = {s.pk: s.code for s in scenes}
+    for row in Through.objects.filter(scene__version=version).order_by("scene__order", "scene_id"):
+        scenes_of.setdefault(row.checklistitem_id, []).append(scene_code[row.scene_id])
+    items = []
+    for item in version.items.select_related("department", "category").order_by("order", "id"):
+        items.append({
+            "code": item.code, "department": item.department.code, "category": item.category.code, "title": item.title,
+            "severity": item.severity, "legal_basis": item.legal_basis, "guidance": item.guidance,
+            "fail_reasons": list(item.fail_reasons), "photo_required_on_fail": item.photo_required_on_fail,
+            "on_discovery": item.on_discovery, "required": item.required, "scenes": scenes_of.get(item.pk, []),
+        })
+    return {
+        "version": version.label,
+        "title": version.title,
+        "scenes": [{"code": s.code, "name": s.name, "place_types": list(s.place_types)} for s in scenes],
+        "items": items,
+    }
+
+
+def checklist_export_xlsx(*, version: ChecklistVersion) -> bytes:
+    from dispatch.models import Department
+
+    spec = checklist_spec(version=version)
+    names = dict(Department.objects.filter(parent__isnull=True).values_list("code", "short_name"))
+    labels = {
+        "pass": str(Result.PASS.label), "fail": str(Result.FAIL.label), "na": str(Result.NA.label),
+        "reason": _("Reason for failure"), "photo": _("Photo of the problem"), "remark": _("Remark"),
+        "location": _("Location"), "language": "zh", "departments": names,
+    }
+    return xlsform.build_workbook(spec, labels=labels)
+
+
+# =========================================================================== places
+
+def place_queryset(*, user) -> QuerySet[Place]:
+    return scope(Place.objects.all(), user)
+
+
+def place_list(*, user, q: str = "", grid_code: str = "", place_type: str = "") -> QuerySet[Place]:
+    qs = place_queryset(user=user).select_related("grid").annotate(
+        last_inspected_at=Max("inspections__submitted_at", filter=Q(inspections__status=Inspection.Status.SUBMITTED)),
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    if grid_code:
+        qs = qs.filter(grid__code=grid_code)
+    if place_type:
+        qs = qs.filter(place_type=place_type)
+    return qs.order_by("name", "id")
+
+
+def place_get_for_user(*, user, pk: int) -> Place:
+    return get_in_scope_or_404(Place.objects.select_related("grid", "grid__parent"), user, pk=pk)
+
+
+def places_due(*, user, days: int = DUE_AFTER_DAYS, limit: int = 20) -> list[Place]:
+    """Places in the user's grid(s) not inspected for `days` days (never-inspected first)."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    qs = place_list(user=user).filter(Q(last_inspected_at__isnull=True) | Q(last_inspected_at__lt=cutoff))
+    return list(qs.order_by(F("last_inspected_at").asc(nulls_first=True), "name")[:limit])
+
+
+@dataclass
+class DepartmentRate:
+    department: str
+    passed: int
+    failed: int
+    na: int
+
+    @property
+    def rate(self) -> float | None:
+        judged = self.passed + self.failed
+        return round(100 * self.passed / judged, 1) if judged else None
+
+
+def place_history(*, user, place: Place) -> dict:
+    """A place's past inspections (newest first) and its pass rate per department."""
+    inspections = list(
+        scope(place.inspections.filter(status=Inspection.Status.SUBMITTED), user)
+        .select_related("inspector__profile", "scene", "version")
+        .order_by("-submitted_at", "-id")[:100]
+    )
+    rows = (
+        scope(Answer.objects.filter(inspection__place=place), user)
+        .values("department__short_name", "department__code")
+        .annotate(
+            passed=Count("id", filter=Q(result=Result.PASS)),
+            failed=Count("id", filter=Q(result=Result.FAIL)),
+            na=Count("id", filter=Q(result=Result.NA)),
+        )
+        .order_by("department__code")
+    )
+    rates = [DepartmentRate(r["department__short_name"], r["passed"], r["failed"], r["na"]) for r in rows]
+    return {"inspections": inspections, "rates": rates}
+
+
+# =========================================================================== inspections
+
+def inspection_list(*, user, filters: dict | None = None) -> QuerySet[Inspection]:
+    filters = filters or {}
+    qs = scope(Inspection.objects.filter(status=Inspection.Status.SUBMITTED), user).select_related(
+        "place", "scene", "grid", "inspector__profile"
+    )
+    if grid := filters.get("grid"):
+        qs = qs.filter(grid__code=grid)
+    if filters.get("flagged"):
+        qs = qs.exclude(location_flag="")
+    return qs.order_by("-submitted_at", "-id")
+
+
+def inspection_get_for_user(*, user, client_uuid) -> Inspection:
+    """A submitted inspection in the user's jurisdiction, or the user's own draft; else 404."""
+    qs = Inspection.objects.select_related("place", "scene", "version", "grid", "inspector__profile")
+    inspection = scope(qs, user).filter(client_uuid=client_uuid).first()
+    if inspection is None or (inspection.is_draft and inspection.inspector_id != user.pk):
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return inspection
+
+
+def drafts_for(*, user) -> QuerySet[Inspection]:
+    return scope(Inspection.objects.filter(inspector=user, status=Inspection.Status.DRAFT), user).select_related("place", "scene").order_by("-updated_at")
+
+
+@dataclass
+class ItemRow:
+    item: ChecklistItem
+    entry: dict
+    photos: list = field(default_factory=list)
+    after_photos: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    @property
+    def result(self) -> str:
+        return self.entry.get("result", "")
+
+
+@dataclass
+class FormSection:
+    department: object
+    rows: list[ItemRow]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.result)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.errors for r in self.rows)
+
+
+def inspection_form(*, inspection: Inspection, problems: dict | None = None) -> dict:
+    """What the mobile form shows: the scene's items by department with the draft's answers and photos.
+
+    Two queries whatever the number of items: the scene's items (with departments),
+    and the draft's photos.
+    """
+    problems = problems or {}
+    photos: dict[tuple[int, str], list[InspectionPhoto]] = {}
+    items = list(inspection.scene.items.select_related("department").order_by("order", "id"))
+    for photo in inspection.photos.all():
+        photos.setdefault((photo.item_id, photo.stage), []).append(photo)
+    sections: list[FormSection] = []
+    answered = 0
+    for item in items:
+        entry = inspection.draft.get(item.code) or {}
+        row = ItemRow(
+            item=item, entry=entry, photos=photos.get((item.pk, InspectionPhoto.Stage.FAIL), []),
+            after_photos=photos.get((item.pk, InspectionPhoto.Stage.AFTER), []), errors=problems.get(item.code, []),
+        )
+        if row.result:
+            answered += 1
+        if not sections or sections[-1].department.pk != item.department_id:
+            sections.append(FormSection(item.department, []))
+        sections[-1].rows.append(row)
+    return {"sections": sections, "answered": answered, "total": len(items), "form_errors": problems.get("", [])}
+
+
+def inspection_item_row(*, inspection: Inspection, item: ChecklistItem, errors=None) -> ItemRow:
+    photos = list(inspection.photos.filter(item=item))
+    return ItemRow(
+        item=item, entry=inspection.draft.get(item.code) or {},
+        photos=[p for p in photos if p.stage == InspectionPhoto.Stage.FAIL],
+        after_photos=[p for p in photos if p.stage == InspectionPhoto.Stage.AFTER], errors=errors or [],
+    )
+
+
+def inspection_progress(*, inspection: Inspection) -> tuple[int, int]:
+    total = inspection.scene.items.count()
+    return sum(1 for e in inspection.draft.values() if e.get("result")), total
+
+
+def inspection_answers(*, inspection: Inspection) -> list[tuple[object, list[Answer]]]:
+    """A submitted inspection's answers by department, with the wording they were answered against."""
+    photos: dict[int, list[InspectionPhoto]] = {}
+    for photo in inspection.photos.all():
+        photos.setdefault(photo.item_id, []).append(photo)
+    sections: list[tuple[object, list[Answer]]] = []
+    for answer in inspection.answers.select_related("item", "item__department", "case").order_by("item__order", "id"):
+        answer.photo_list = photos.get(answer.item_id, [])
+        if not sections or sections[-1][0].pk != answer.item.department_id:
+            sections.append((answer.item.department, []))
+        sections[-1][1].append(answer)
+    return sections
+
+
+def photo_get_for_user(*, user, pk: int) -> InspectionPhoto:
+    photo = get_in_scope_or_404(InspectionPhoto.objects.select_related("inspection"), user, pk=pk)
+    if photo.inspection.is_draft and photo.inspection.inspector_id != user.pk:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return photo
+
+
+# =========================================================================== 一次采集、多方利用
+
+def user_department(user):
+    """The district department whose items a department user reads (a street unit reads its parent's)."""
+    profile = getattr(user, "profile", None)
+    dept = getattr(profile, "department", None)
+    if dept is None:
+        return None
+    return dept.parent if dept.parent_id else dept
+
+
+def department_answers(*, user, department, filters: dict | None = None) -> QuerySet[Answer]:
+    """Answers to `department`'s items in the user's jurisdiction, newest first, filtered."""
+    filters = filters or {}
+    qs = scope(Answer.objects.filter(department=department), user)
+    if grid := filters.get("grid"):
+        qs = qs.filter(region_path__startswith=grid.path)
+    if scene := filters.get("scene"):
+        qs = qs.filter(inspection__scene__code=scene)
+    if item := filters.get("item"):
+        qs = qs.filter(item__code=item)
+    if result := filters.get("result"):
+        qs = qs.filter(result=result)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(submitted_at__gte=_day_start(date_from))
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(submitted_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+    return qs.order_by("-submitted_at", "-id")
+
+
+def department_answer_page_rows(qs: QuerySet[Answer]) -> QuerySet[Answer]:
+    return qs.select_related("item", "inspection__place", "inspection__scene", "inspection__grid", "case")
+
+
+def department_summary(qs: QuerySet[Answer]) -> dict:
+    return qs.order_by().aggregate(
+        total=Count("id"), passed=Count("id", filter=Q(result=Result.PASS)),
+        failed=Count("id", filter=Q(result=Result.FAIL)), na=Count("id", filter=Q(result=Result.NA)),
+    )
+
+
+def department_items(*, department) -> QuerySet[ChecklistItem]:
+    """The department's items in the published version (the item filter's choices)."""
+    return ChecklistItem.objects.filter(department=department, version__status=ChecklistVersion.Status.PUBLISHED).order_by("order", "id")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+EXPORT_MAX_ROWS = 50_000
+
+
+def department_export_rows(qs: QuerySet[Answer]) -> Iterator[tuple]:
+    """Rows for the .xlsx export, read in chunks from the database (never all in memory)."""
+    rows = qs.values_list(
+        "id", "submitted_at", "inspection__grid__name", "inspection__place__name", "inspection__place__address",
+        "inspection__scene__name", "item__code", "item__title", "result", "fail_reason", "remark", "fixed_on_spot",
+        "case__number", "inspection__inspector__profile__full_name",
+    )
+    labels = dict(Result.choices)
+    tz = timezone.get_current_timezone()
+    for row in rows.iterator(chunk_size=2000):
+        (pk, at, grid, place, address, scene, code, title, result, reason, remark, fixed, number, inspector) = row
+        yield pk, (
+            timezone.localtime(at, tz).strftime("%Y-%m-%d %H:%M"), grid, place, address, scene, code, title,
+            str(labels.get(result, result)), reason, remark, _("Yes") if fixed else "", number or "", inspector or "",
+        )
+
+
+def place_type_choices():
+    return PlaceType.choices

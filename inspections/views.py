@@ -1,0 +1,504 @@
+"""HTTP only: authenticate, bind a form, call one service or selector, render or redirect."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.decorators import role_required
+from core.services import audit_record
+from grids.models import StaffProfile
+from grids.selectors import user_grids
+
+from . import selectors, services
+from .forms import (
+    AnswerForm,
+    ChecklistImportForm,
+    PhotoForm,
+    PlaceCreateForm,
+    ResultsFilterForm,
+    SceneCreateForm,
+    SubmitForm,
+    VersionCopyForm,
+    posted_answers,
+    posted_photos,
+)
+from .models import ChecklistVersion, Inspection, PlaceType
+
+R = StaffProfile.Role
+OFFICE = (R.VILLAGE_STAFF, R.STREET_OFFICER, R.DISTRICT_OFFICER, R.ADMINISTRATOR)
+EVERYONE = (*OFFICE, R.GRID_WORKER, R.DEPARTMENT_STAFF)
+CHECKLIST_READERS = (R.STREET_OFFICER, R.DISTRICT_OFFICER, R.ADMINISTRATOR, R.DEPARTMENT_STAFF)
+CHECKLIST_EDITORS = (R.DISTRICT_OFFICER, R.ADMINISTRATOR)  # the checklist is district-wide
+
+
+def _can_edit_checklist(user) -> bool:
+    profile = getattr(user, "profile", None)
+    return user.is_superuser or getattr(profile, "role", None) in CHECKLIST_EDITORS
+
+
+# =========================================================================== mobile: pick a place
+
+@role_required(R.GRID_WORKER)
+def mobile_start(request):
+    """Pick a place: my open drafts, places due, a search, or a new free location."""
+    return render(request, "inspections/mobile_start.html", {
+        "drafts": selectors.drafts_for(user=request.user),
+        "due": selectors.places_due(user=request.user),
+        "due_days": selectors.DUE_AFTER_DAYS,
+        "form": PlaceCreateForm(),
+        "q": "",
+    })
+
+
+@role_required(R.GRID_WORKER)
+def place_search(request):
+    q = request.GET.get("q", "").strip()
+    places = selectors.place_list(user=request.user, q=q)[:30] if q else []
+    template = "inspections/_place_results.html" if request.htmx else "inspections/mobile_start.html"
+    context = {"places": places, "q": q, "searched": True}
+    if not request.htmx:
+        context.update(drafts=selectors.drafts_for(user=request.user), due=selectors.places_due(user=request.user),
+                       due_days=selectors.DUE_AFTER_DAYS, form=PlaceCreateForm())
+    return render(request, template, context)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def place_new(request):
+    """A new place (or free location) in my grid, and its inspection started at once."""
+    form = PlaceCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            place = services.place_create(by=request.user, is_free_location=True, **form.cleaned_data)
+            inspection = services.inspection_start(inspector=request.user, place=place)
+        except services.InspectionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("inspections:place_history", pk=place.pk)
+        except ValidationError as exc:
+            for fld, errs in exc.message_dict.items():
+                form.add_error(None if fld == "__all__" else fld, errs)
+        else:
+            return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+    return render(request, "inspections/mobile_start.html", {
+        "drafts": selectors.drafts_for(user=request.user), "due": selectors.places_due(user=request.user),
+        "due_days": selectors.DUE_AFTER_DAYS, "form": form, "show_new": True,
+    }, status=400)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def inspection_start(request, pk):
+    place = selectors.place_get_for_user(user=request.user, pk=pk)
+    try:
+        inspection = services.inspection_start(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None)
+    except services.InspectionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inspections:mobile_start")
+    except ValidationError:  # a malformed client UUID
+        messages.error(request, _("The form was damaged; please start again."))
+        return redirect("inspections:mobile_start")
+    return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+
+
+# =========================================================================== the inspection
+
+@role_required(*EVERYONE)
+def inspection_page(request, client_uuid):
+    """The worker's own draft is the checklist form; a submitted inspection is its record."""
+    inspection = selectors.inspection_get_for_user(user=request.user, client_uuid=client_uuid)
+    if inspection.is_draft:
+        return _render_form(request, inspection)
+    return render(request, "inspections/detail.html", {
+        "inspection": inspection, "sections": selectors.inspection_answers(inspection=inspection),
+    })
+
+
+def _render_form(request, inspection, problems=None, status=200, submit_form=None):
+    context = selectors.inspection_form(inspection=inspection, problems=problems)
+    context.update(inspection=inspection, submit_form=submit_form or SubmitForm(initial={"remark": inspection.remark}))
+    return render(request, "inspections/form.html", context, status=status)
+
+
+def _own_draft(request, client_uuid) -> Inspection:
+    inspection = selectors.inspection_get_for_user(user=request.user, client_uuid=client_uuid)
+    if inspection.inspector_id != request.user.pk:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return inspection
+
+
+def _item_response(request, inspection, item, errors=None, saved=True):
+    row = selectors.inspection_item_row(inspection=inspection, item=item, errors=errors)
+    response = render(request, "inspections/_item.html", {"row": row, "inspection": inspection})
+    answered, total = selectors.inspection_progress(inspection=inspection)
+    response["X-Inspection-Progress"] = f"{answered}/{total}"
+    response["X-Inspection-Saved"] = "1" if saved else "0"
+    return response
+
+
+def _error_response(exc: services.InspectionError, status=400):
+    html = "".join(f'<li>{m}</li>' for m in exc.messages)
+    response = HttpResponse(f'<ul class="errorlist">{html}</ul>', status=status)
+    response["X-Inspection-Saved"] = "0"
+    return response
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def answer_save(request, client_uuid):
+    """One tap: save the item's answer into the draft and return the item re-rendered."""
+    inspection = _own_draft(request, client_uuid)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _error_response(services.InspectionError({"": [_("Unknown item: it is not part of this inspection's checklist.")]}))
+    data = form.cleaned_data
+    try:
+        inspection, item = services.inspection_answer_save(
+            inspection=inspection, inspector=request.user, item_id=data["item"], result=data["result"],
+            fail_reason=data["reason"], remark=data["remark"], fixed=data["fixed"],
+        )
+    except services.InspectionError as exc:
+        item = inspection.scene.items.filter(pk=data["item"]).first()
+        if item is None or item.code not in exc.problems:
+            return _error_response(exc)
+        return _item_response(request, inspection, item, errors=exc.problems[item.code], saved=False)
+    return _item_response(request, inspection, item)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def photo_add(request, client_uuid):
+    inspection = _own_draft(request, client_uuid)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        item = inspection.scene.items.filter(pk=request.POST.get("item") or 0).first() if (request.POST.get("item") or "").isdigit() else None
+        errors = [e for errs in form.errors.values() for e in errs]
+        if item is None:
+            return _error_response(services.InspectionError({"": errors}))
+        return _item_response(request, inspection, item, errors=errors, saved=False)
+    data = form.cleaned_data
+    try:
+        photo = services.inspection_photo_add(inspection=inspection, inspector=request.user, item_id=data["item"], stage=data["stage"], upload=data["photo"])
+    except services.InspectionError as exc:
+        item = inspection.scene.items.filter(pk=data["item"]).first()
+        if item is None or item.code not in exc.problems:
+            return _error_response(exc)
+        return _item_response(request, inspection, item, errors=exc.problems[item.code], saved=False)
+    if not request.htmx and request.headers.get("X-Requested-With") != "fetch":
+        return redirect(reverse("inspections:inspection", args=[inspection.client_uuid]) + f"#item-{photo.item_id}")
+    return _item_response(request, inspection, photo.item)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def photo_remove(request, client_uuid, pk):
+    inspection = _own_draft(request, client_uuid)
+    photo = selectors.photo_get_for_user(user=request.user, pk=pk)
+    if photo.inspection_id != inspection.pk:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    try:
+        services.inspection_photo_remove(photo=photo, inspector=request.user)
+    except services.InspectionError as exc:
+        return _error_response(exc)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return _item_response(request, inspection, photo.item)
+    return redirect(reverse("inspections:inspection", args=[inspection.client_uuid]) + f"#item-{photo.item_id}")
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def inspection_submit(request, client_uuid):
+    """Submit (idempotent): a retry or a double tap lands on the same submitted inspection."""
+    inspection = selectors.inspection_get_for_user(user=request.user, client_uuid=client_uuid)
+    if inspection.inspector_id != request.user.pk:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    if not inspection.is_draft:
+        return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+    form = SubmitForm(request.POST)
+    form.is_valid()
+    data = {k: form.cleaned_data.get(k) for k in ("latitude", "longitude", "remark")}
+    uploads = [services.PhotoUpload(item_id=i, stage=s, file=f) for i, s, f in posted_photos(request.FILES)]
+    try:
+        inspection, created = services.inspection_submit(
+            inspection=inspection, inspector=request.user, answers=posted_answers(request.POST), uploads=uploads,
+            latitude=data["latitude"], longitude=data["longitude"], remark=data["remark"] or "",
+        )
+    except services.InspectionError as exc:
+        inspection.refresh_from_db()
+        return _render_form(request, inspection, problems=exc.problems, status=400, submit_form=form)
+    if created:
+        messages.success(request, _("Inspection submitted: %(passed)s passed, %(failed)s failed, %(na)s not applicable.") % {
+            "passed": inspection.pass_count, "failed": inspection.fail_count, "na": inspection.na_count})
+    return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def inspection_discard(request, client_uuid):
+    inspection = _own_draft(request, client_uuid)
+    try:
+        services.inspection_discard(inspection=inspection, inspector=request.user)
+    except services.InspectionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+    messages.success(request, _("The draft was discarded."))
+    return redirect("inspections:mobile_start")
+
+
+@role_required(*EVERYONE)
+def photo_file(request, pk):
+    """Evidence is private: streamed only after the jurisdiction check."""
+    photo = selectors.photo_get_for_user(user=request.user, pk=pk)
+    field = photo.thumbnail if request.GET.get("thumb") and photo.thumbnail else photo.file
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("The file is missing.")) from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# =========================================================================== office: lists and history
+
+@role_required(*OFFICE)
+def inspection_list(request):
+    qs = selectors.inspection_list(user=request.user, filters={"grid": request.GET.get("grid", ""), "flagged": request.GET.get("flagged")})
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "inspections/inspection_list.html", {"page": page, "grids": user_grids(user=request.user)})
+
+
+@role_required(*EVERYONE)
+def place_list(request):
+    qs = selectors.place_list(user=request.user, q=request.GET.get("q", "").strip(), grid_code=request.GET.get("grid", ""),
+                              place_type=request.GET.get("type", ""))
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inspections/place_list.html", {
+        "page": page, "place_types": PlaceType.choices, "grids": user_grids(user=request.user), "query": query.urlencode(),
+    })
+
+
+@role_required(*EVERYONE)
+def place_history(request, pk):
+    place = selectors.place_get_for_user(user=request.user, pk=pk)
+    return render(request, "inspections/place_history.html", {"place": place, **selectors.place_history(user=request.user, place=place)})
+
+
+# =========================================================================== 一次采集、多方利用
+
+def _department_query(request):
+    department = selectors.user_department(request.user)
+    if department is None and request.user.is_superuser:
+        from dispatch.models import Department
+
+        department = Department.objects.filter(parent__isnull=True, code=request.GET.get("department", "")).first() or \
+            Department.objects.filter(parent__isnull=True).order_by("code").first()
+    if department is None:
+        raise Http404(_("Your account belongs to no department."))
+    version = selectors.published_version()
+    form = ResultsFilterForm(
+        request.GET or None, grids=user_grids(user=request.user),
+        scenes=selectors.scene_list(version=version) if version else [], items=selectors.department_items(department=department),
+    )
+    filters = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        if filters.get("grid"):
+            filters["grid"] = next((g for g in user_grids(user=request.user) if g.code == filters["grid"]), None)
+            if filters["grid"] is None:
+                raise Http404(_("Not found, or outside your jurisdiction."))
+    return department, form, filters
+
+
+@role_required(R.DEPARTMENT_STAFF, R.ADMINISTRATOR)
+def department_results(request):
+    department, form, filters = _department_query(request)
+    qs = selectors.department_answers(user=request.user, department=department, filters=filters)
+    page = Paginator(selectors.department_answer_page_rows(qs), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inspections/department_results.html", {
+        "department": department, "form": form, "page": page, "summary": selectors.department_summary(qs),
+        "query": query.urlencode(),
+    })
+
+
+@role_required(R.DEPARTMENT_STAFF, R.ADMINISTRATOR)
+def department_results_export(request):
+    """The filtered results as .xlsx, streamed from the database into a temp file (constant memory)."""
+    import xlsxwriter
+
+    department, form, filters = _department_query(request)
+    if form.is_bound and not form.is_valid():
+        return redirect(reverse("inspections:department_results") + "?" + request.GET.urlencode())
+    qs = selectors.department_answers(user=request.user, department=department, filters=filters)
+    if qs.count() > selectors.EXPORT_MAX_ROWS:
+        messages.error(request, _("More than %(n)s results: narrow the filters (e.g. a date range) and export again.") % {"n": selectors.EXPORT_MAX_ROWS})
+        return redirect(reverse("inspections:department_results") + "?" + request.GET.urlencode())
+    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx")
+    workbook = xlsxwriter.Workbook(tmp.name, {"constant_memory": True})
+    sheet = workbook.add_worksheet(_("Results"))
+    headers = [_("Submitted at"), _("Grid"), _("Place"), _("Address"), _("Scene"), _("Item code"), _("Item"), _("Result"),
+               _("Fail reason"), _("Remark"), _("Fixed on the spot"), _("Case number"), _("Inspector")]
+    sheet.write_row(0, 0, headers, workbook.add_format({"bold": True}))
+    ids = []
+    for n, (pk, row) in enumerate(selectors.department_export_rows(qs), start=1):
+        sheet.write_row(n, 0, row)
+        ids.append(pk)
+    workbook.close()
+    audit_record(user=request.user, action="export", object_type="inspections.Answer", object_ids=ids,
+                 reason=f"{department.code} {request.GET.urlencode()}"[:255], request=request)
+    tmp.seek(0)
+    name = f"inspection-results-{department.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(tmp, as_attachment=True, filename=name,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# =========================================================================== checklist (officers)
+
+@role_required(*CHECKLIST_READERS)
+def checklist_list(request):
+    return render(request, "inspections/checklist_list.html", {
+        "versions": selectors.checklist_versions(), "import_form": ChecklistImportForm(), "can_edit": _can_edit_checklist(request.user),
+    })
+
+
+@role_required(*CHECKLIST_EDITORS)
+@require_POST
+def checklist_import(request):
+    form = ChecklistImportForm(request.POST, request.FILES)
+    problems = []
+    if form.is_valid():
+        try:
+            version = services.checklist_import_xlsx(upload=form.cleaned_data["file"], by=request.user, label=form.cleaned_data["label"])
+        except services.ChecklistImportError as exc:
+            problems = exc.problems
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("Imported as draft version %(label)s with %(n)s items. Check it, then publish.") % {
+                "label": version.label, "n": version.items.count()})
+            return redirect("inspections:checklist_detail", pk=version.pk)
+    return render(request, "inspections/checklist_list.html", {
+        "versions": selectors.checklist_versions(), "import_form": form, "problems": problems, "can_edit": True,
+    }, status=400)
+
+
+@role_required(*CHECKLIST_READERS)
+def checklist_detail(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    return render(request, "inspections/checklist_detail.html", {
+        "version": version, "sections": selectors.checklist_sections(version=version), "scenes": selectors.scene_list(version=version),
+        "can_edit": _can_edit_checklist(request.user), "copy_form": VersionCopyForm(), "scene_form": SceneCreateForm(),
+    })
+
+
+@role_required(*CHECKLIST_READERS)
+def checklist_export(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    response = HttpResponse(selectors.checklist_export_xlsx(version=version),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="checklist-{version.label}.xlsx"'
+    return response
+
+
+@role_required(*CHECKLIST_EDITORS)
+@require_POST
+def checklist_publish(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    try:
+        services.checklist_version_publish(version=version, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Version %(label)s is published; new inspections use it.") % {"label": version.label})
+    return redirect("inspections:checklist_detail", pk=version.pk)
+
+
+@role_required(*CHECKLIST_EDITORS)
+@require_POST
+def checklist_copy(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    form = VersionCopyForm(request.POST)
+    if form.is_valid():
+        try:
+            draft = services.checklist_version_copy(version=version, label=form.cleaned_data["label"], by=request.user)
+        except ValidationError as exc:
+            for fld, errs in exc.message_dict.items():
+                form.add_error(fld if fld in form.fields else None, errs)
+        else:
+            messages.success(request, _("Draft %(label)s created from %(from)s.") % {"label": draft.label, "from": version.label})
+            return redirect("inspections:checklist_detail", pk=draft.pk)
+    return render(request, "inspections/checklist_detail.html", {
+        "version": version, "sections": selectors.checklist_sections(version=version), "scenes": selectors.scene_list(version=version),
+        "can_edit": True, "copy_form": form, "scene_form": SceneCreateForm(),
+    }, status=400)
+
+
+@role_required(*CHECKLIST_EDITORS)
+@require_POST
+def checklist_discard(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    try:
+        services.checklist_draft_discard(version=version, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inspections:checklist_detail", pk=version.pk)
+    messages.success(request, _("Draft %(label)s discarded.") % {"label": version.label})
+    return redirect("inspections:checklist_list")
+
+
+@role_required(*CHECKLIST_EDITORS)
+@require_POST
+def scene_new(request, pk):
+    version = selectors.checklist_version_get(pk=pk)
+    form = SceneCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            scene = services.scene_create(version=version, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for fld, errs in exc.message_dict.items():
+                form.add_error(fld if fld in form.fields else None, errs)
+        else:
+            messages.success(request, _("Scene %(name)s created; now choose its items.") % {"name": scene.name})
+            return redirect("inspections:scene_compose", pk=version.pk, code=scene.code)
+    return render(request, "inspections/checklist_detail.html", {
+        "version": version, "sections": selectors.checklist_sections(version=version), "scenes": selectors.scene_list(version=version),
+        "can_edit": True, "copy_form": VersionCopyForm(), "scene_form": form, "show_scene_form": True,
+    }, status=400)
+
+
+@role_required(*CHECKLIST_READERS)
+def scene_compose(request, pk, code):
+    """Compose a scene from the version's items (a draft); a published scene is shown read-only."""
+    version = selectors.checklist_version_get(pk=pk)
+    scene = selectors.scene_get(version=version, code=code)
+    selected = set(scene.items.values_list("pk", flat=True))
+    errors = []
+    if request.method == "POST":
+        if not _can_edit_checklist(request.user):
+            raise Http404(_("Not found, or outside your jurisdiction."))
+        chosen = [v for v in request.POST.getlist("items") if v.isdigit()]
+        try:
+            services.scene_compose(scene=scene, item_ids=chosen, by=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+            selected = {int(v) for v in chosen}
+        else:
+            messages.success(request, _("Scene %(name)s now has %(n)s items.") % {"name": scene.name, "n": len(chosen)})
+            return redirect("inspections:checklist_detail", pk=version.pk)
+    return render(request, "inspections/scene_compose.html", {
+        "version": version, "scene": scene, "sections": selectors.checklist_sections(version=version), "selected": selected,
+        "errors": errors, "can_edit": _can_edit_checklist(request.user) and version.is_editable,
+    }, status=400 if errors else 200)

@@ -1,0 +1,190 @@
+// Mobile inspection (一表巡): save each answer as it is tapped, upload photos as they are taken,
+// show progress, and fill in the browser's location. Plain JS, no build step.
+// Without JavaScript the page is still one ordinary form: submitting it carries every answer and photo.
+(function () {
+  "use strict";
+
+  function csrf() {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.content : "";
+  }
+
+  // ---- location: fill latitude/longitude of every [data-geo] form --------------------------
+  function locate() {
+    var forms = document.querySelectorAll("form[data-geo]");
+    if (!forms.length) { return; }
+    var statuses = document.querySelectorAll("[data-geo-status]");
+    function say(text) { statuses.forEach(function (el) { el.textContent = text; }); }
+    if (!navigator.geolocation) { say(document.documentElement.lang.indexOf("zh") === 0 ? "此设备无法定位，将标记为“未获取定位”。" : "This device cannot give a location; the inspection will be flagged."); return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      forms.forEach(function (form) {
+        var lat = form.querySelector("input[name=latitude]"), lng = form.querySelector("input[name=longitude]");
+        if (lat && lng) { lat.value = pos.coords.latitude.toFixed(6); lng.value = pos.coords.longitude.toFixed(6); }
+      });
+      say((document.documentElement.lang.indexOf("zh") === 0 ? "已定位：" : "Location: ") +
+          pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5) + " (±" + Math.round(pos.coords.accuracy) + " m)");
+    }, function () {
+      say(document.documentElement.lang.indexOf("zh") === 0 ? "未能获取定位（可继续，提交后会标记）。" : "No location (you can go on; the inspection will be flagged).");
+    }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  }
+
+  // ---- the checklist form ------------------------------------------------------------------
+  var form = document.getElementById("inspection-form");
+  var zh = document.documentElement.lang.indexOf("zh") === 0;
+  var TEXT = zh
+    ? { saving: "保存中…", saved: "已保存", offline: "未保存（网络中断），恢复后自动重试；提交时也会一并发送", uploading: "照片上传中…", failed: "保存失败" }
+    : { saving: "Saving…", saved: "Saved", offline: "Not saved (offline); retrying when back online, and sent with the submit", uploading: "Uploading photo…", failed: "Not saved" };
+  var pending = {};   // item id -> true while an answer waits for the network
+  var sequence = {};  // item id -> last request number (stale responses are ignored)
+
+  function itemOf(el) { return el.closest ? el.closest(".item[data-item]") : null; }
+  function state(item, text, cls) {
+    var el = item.querySelector(".save-state");
+    if (el) { el.textContent = text; el.className = "save-state small " + (cls || "muted"); }
+  }
+
+  function refreshProgress(header) {
+    var box = document.getElementById("progress");
+    if (!box) { return; }
+    var answered, total = parseInt(box.dataset.total, 10);
+    if (header && /^\d+\/\d+$/.test(header)) {
+      answered = parseInt(header.split("/")[0], 10);
+      total = parseInt(header.split("/")[1], 10);
+    } else {
+      answered = form.querySelectorAll(".pfn input:checked").length;
+    }
+    box.dataset.answered = answered;
+    box.querySelector("[data-progress-text]").textContent = answered + " / " + total;
+    box.querySelector(".bar span").style.width = (total ? Math.round(100 * answered / total) : 0) + "%";
+    form.querySelectorAll("details[data-section]").forEach(function (section) {
+      var count = section.querySelector("[data-section-count]");
+      var n = section.querySelectorAll(".item").length, done = section.querySelectorAll(".pfn input:checked").length;
+      if (count) { count.textContent = done + " / " + n; }
+    });
+  }
+
+  function toggle(item) {
+    var checked = item.querySelector(".pfn input:checked");
+    var detail = item.querySelector(".fail-detail");
+    if (detail) { detail.hidden = !(checked && checked.value === "fail"); }
+    var fixed = item.querySelector("input[name^=fixed_]"), after = item.querySelector(".after");
+    if (fixed && after) { after.hidden = !fixed.checked; }
+  }
+
+  function replaceItem(item, html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var fresh = holder.firstElementChild;
+    if (fresh && fresh.classList.contains("item")) { item.replaceWith(fresh); toggle(fresh); return fresh; }
+    return item;
+  }
+
+  function answerData(item) {
+    var id = item.dataset.item, data = new FormData();
+    data.append("item", id);
+    var result = item.querySelector("input[name=result_" + id + "]:checked");
+    var reason = item.querySelector("input[name=reason_" + id + "]:checked");
+    var remark = item.querySelector("textarea[name=remark_" + id + "]");
+    var fixed = item.querySelector("input[name=fixed_" + id + "]");
+    data.append("result", result ? result.value : "");
+    data.append("reason", reason ? reason.value : "");
+    data.append("remark", remark ? remark.value : "");
+    if (fixed && fixed.checked) { data.append("fixed", "1"); }
+    return data;
+  }
+
+  function post(url, data) {
+    return fetch(url, { method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" } });
+  }
+
+  function saveAnswer(item) {
+    var id = item.dataset.item, n = (sequence[id] || 0) + 1;
+    sequence[id] = n;
+    state(item, TEXT.saving);
+    return post(form.dataset.answerUrl, answerData(item)).then(function (response) {
+      return response.text().then(function (html) {
+        if (sequence[id] !== n) { return; }  // a newer answer for this item is on its way
+        delete pending[id];
+        var current = document.getElementById("item-" + id) || item;
+        if (response.headers.get("X-Inspection-Saved") === "1") {
+          state(current, TEXT.saved);
+          current.classList.remove("has-error");
+          var errors = current.querySelector(".errorlist");
+          if (errors) { errors.remove(); }
+          refreshProgress(response.headers.get("X-Inspection-Progress"));
+        } else if (html.indexOf('class="item') !== -1) {
+          current = replaceItem(current, html);
+          refreshProgress();
+        } else {
+          state(current, TEXT.failed, "flag");
+          current.insertAdjacentHTML("beforeend", html);
+        }
+      });
+    }).catch(function () {
+      pending[id] = true;
+      state(item, TEXT.offline, "offline");
+    });
+  }
+
+  function uploadPhoto(item, input) {
+    var file = input.files && input.files[0];
+    if (!file) { return; }
+    var data = new FormData();
+    data.append("item", item.dataset.item);
+    data.append("stage", input.dataset.stage || "fail");
+    data.append("photo", file);
+    state(item, TEXT.uploading);
+    // Save the answer first so the re-rendered item keeps what was just tapped.
+    return Promise.resolve(saveAnswer(item)).then(function () {
+      return post(form.dataset.photoUrl, data);
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        var current = document.getElementById("item-" + item.dataset.item) || item;
+        if (html.indexOf('class="item') !== -1) {
+          current = replaceItem(current, html);   // shows the thumbnail (or the error), input cleared
+          state(current, response.headers.get("X-Inspection-Saved") === "1" ? TEXT.saved : TEXT.failed,
+                response.headers.get("X-Inspection-Saved") === "1" ? "muted" : "flag");
+        } else {
+          state(current, TEXT.failed, "flag");
+          current.insertAdjacentHTML("beforeend", html);
+        }
+      });
+    }).catch(function () {
+      // Keep the file in the input: the final submit sends it with the form.
+      state(item, TEXT.offline, "offline");
+    });
+  }
+
+  function retryPending() {
+    Object.keys(pending).forEach(function (id) {
+      var item = document.getElementById("item-" + id);
+      if (item) { saveAnswer(item); }
+    });
+  }
+
+  if (form) {
+    form.addEventListener("change", function (event) {
+      var target = event.target, item = itemOf(target);
+      if (!item) { return; }
+      if (target.type === "file") { uploadPhoto(item, target); return; }
+      toggle(item);
+      refreshProgress();
+      saveAnswer(item);
+    });
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button.photo-remove") : null;
+      if (!button) { return; }
+      event.preventDefault();
+      var item = itemOf(button);
+      post(button.dataset.url, new FormData()).then(function (response) {
+        return response.text().then(function (html) { if (item) { replaceItem(item, html); } });
+      }).catch(function () { if (item) { state(item, TEXT.offline, "offline"); } });
+    });
+    window.addEventListener("online", retryPending);
+    setInterval(retryPending, 15000);
+    form.querySelectorAll(".item[data-item]").forEach(toggle);
+  }
+
+  locate();
+})();
