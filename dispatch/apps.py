@@ -1,7 +1,36 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The case page's dispatch-specific actions (cases.actions.ACTION_URL_NAMES): each URL
+# takes the case number and shows its own form (department, reason, photos …).
+ACTION_URL_NAMES = {
+    "dispatch": "dispatch:case_dispatch",
+    "reassign": "dispatch:case_dispatch",
+    "accept": "dispatch:case_accept",
+    "return": "dispatch:case_return",
+    "handle": "dispatch:case_handle",
+}
+
 
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = _("Dispatch")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers "every category must be routed")
+
+        try:
+            from cases.actions import ACTION_URL_NAMES as registry
+        except ImportError:  # the cases app without a case page
+            registry = None
+        if registry is not None:
+            registry.update(ACTION_URL_NAMES)
+        try:
+            from cases.categories import ROUTING_EXPORT_PROVIDERS
+        except ImportError:
+            ROUTING_EXPORT_PROVIDERS = None
+        if ROUTING_EXPORT_PROVIDERS is not None:
+            from .services import routing_export_provider
+
+            if routing_export_provider not in ROUTING_EXPORT_PROVIDERS:
+                ROUTING_EXPORT_PROVIDERS.append(routing_export_provider)
