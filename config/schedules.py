@@ -12,3 +12,17 @@ CELERY_BEAT_SCHEDULE["cases-sweep-pending-uploads"] = {
     "task": "cases.tasks.sweep_pending_uploads",
     "schedule": 60 * 60,
 }
+
+# dispatch: deadlines are counted in working hours and the shortest limits are half an hour
+# (e.g. 燃气泄漏 acceptance), so a 5-minute scan warns/escalates within a sixth of the
+# shortest allowance; each run is idempotent (claims on deadline_warned_at / the case version).
+CELERY_BEAT_SCHEDULE["dispatch-scan-deadlines"] = {
+    "task": "dispatch.tasks.scan_deadlines",
+    "schedule": 5 * 60,
+}
+# dispatch: rectification-notice deadlines are dates, so checking hourly for follow-ups that
+# fell due is ample; a notice is claimed once (followup_notified_at).
+CELERY_BEAT_SCHEDULE["dispatch-notice-followups"] = {
+    "task": "dispatch.tasks.notice_followups",
+    "schedule": 60 * 60,
+}

@@ -34,15 +34,27 @@ MENU = [
     ("inspections:place_list", _("Places"), {VS, SO, DO, AD}),
     ("inspections:department_results", _("Inspection results"), {DS}),
     ("inspections:checklist_list", _("Checklist"), {SO, DO, AD, DS}),
+    # dispatch (镇街调度、部门报到)
+    ("dispatch:workbench", _("Dispatch workbench"), {VS, SO, DO, AD}),
+    ("dispatch:department", _("Department workbench"), {DS}),
+    ("dispatch:consultations", _("Consultations"), {SO, DO, AD}),
+    ("dispatch:notices", _("Rectification notices"), {SO, DO, AD, DS}),
+    ("dispatch:rules", _("Routing rules"), {DO, AD}),
+    ("dispatch:inbox", _("Inbox"), ALL),
 ]
+
+# Menu entries with a live badge: url name -> URL name of a tiny htmx fragment.
+MENU_BADGES = {
+    "dispatch:inbox": "dispatch:inbox_badge",  # unread notifications
+}
 
 # Where each role lands after logging in.
 ROLE_HOME = {
     GW: "grids:mobile_home",
     VS: "grids:village_home",
-    SO: "grids:officer_home",
-    DO: "grids:officer_home",
-    DS: "grids:department_home",
+    SO: "dispatch:workbench",  # dispatch: the queue is the officers' daily work
+    DO: "dispatch:workbench",
+    DS: "dispatch:department",
     AD: "grids:officer_home",
 }
 
