@@ -132,7 +132,7 @@ class HandleForm(VersionMixin):
 class ConsultationForm(forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=200)
     meeting_at = forms.DateTimeField(label=_("Meeting time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    location = forms.CharField(label=_("Place"), max_length=100, required=False)
+    location = forms.CharField(label=_("Meeting place"), max_length=100, required=False)
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments"), queryset=Department.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -278,7 +278,7 @@ class Consultation(TimeStampedModel):
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
     topic = models.CharField(_("topic"), max_length=200)
     meeting_at = models.DateTimeField(_("meeting time"))
-    location = models.CharField(_("place"), max_length=100, blank=True)
+    location = models.CharField(_("meeting place"), max_length=100, blank=True)
     departments = models.ManyToManyField(Department, blank=True, related_name="consultations", verbose_name=_("departments"))
     # Other parties: [{"kind": PartyKind, "name": "…"}] — free text.
     parties = models.JSONField(_("other parties"), default=list, blank=True)
@@ -309,7 +309,7 @@ class ConsultationAction(models.Model):
     """A follow-up action agreed at a consultation, with an owner and a deadline."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="actions", verbose_name=_("consultation"))
-    description = models.CharField(_("action"), max_length=200)
+    description = models.CharField(_("what to do"), max_length=200)
     owner = models.CharField(_("owner"), max_length=64)
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

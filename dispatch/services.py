@@ -90,7 +90,7 @@ def _local(moment: dt.datetime | None) -> str:
 
 def _actor_label(actor) -> str:
     if actor is None:
-        return _zh(_, "System")
+        return _zh(lambda: _("System"))
     profile = getattr(actor, "profile", None)
     return profile.full_name if profile is not None else actor.get_username()
 
@@ -172,7 +172,7 @@ def notification_email_deliver(*, notification_id: int) -> str:
     if not claimed:
         return "skipped"
     notification = Notification.objects.select_related("recipient", "case").get(pk=notification_id)
-    subject = _zh(_, "[EcoGrid] %(kind)s") % {"kind": _zh(lambda: str(Notification.Kind(notification.kind).label))}
+    subject = _zh(lambda: _("[EcoGrid] %(kind)s")) % {"kind": _zh(lambda: str(Notification.Kind(notification.kind).label))}
     try:
         send_mail(subject, notification.text, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
     except Exception as exc:
@@ -417,7 +417,7 @@ def _overdue_case(*, case_id: int, now: dt.datetime, schedule, result: ScanResul
         if deadline is None or deadline > now:
             return  # already escalated by an earlier run (fresh deadline) or moved on
         if case.tier is not None and case.tier > Tier.DISTRICT:
-            reason = _zh(_, "deadline passed (%(deadline)s)") % {"deadline": _local(deadline)}
+            reason = _zh(lambda: _("deadline passed (%(deadline)s)")) % {"deadline": _local(deadline)}
             if _escalate_locked(case=case, actor=None, reason=reason, now=now, schedule=schedule, automatic=True):
                 result.escalated.append(case.number)
             return
@@ -446,7 +446,7 @@ def _warn_case(*, case: Case, deadline: dt.datetime, now: dt.datetime, result: S
             users = selectors.tier_dispatchers(case=case)
         else:
             users = selectors.department_staff(department=case.department)
-        what = _zh(_, "acceptance") if stage == "accept" else _zh(_, "handling")
+        what = _zh(lambda: _("acceptance")) if stage == "accept" else _zh(lambda: _("handling"))
         text = _zh(lambda: _("Case %(case)s: the %(what)s deadline %(deadline)s is approaching.") % {"case": _describe(case), "what": what, "deadline": _local(deadline)})
         notification_send(users=users, kind=Notification.Kind.DEADLINE_WARNING, case=case, text=text)
         result.warned.append(case.number)
@@ -606,7 +606,7 @@ def consultation_decide(
     if follow == "dispatch":
         case_dispatch(
             case=case, department=decided_department, by=by,
-            note=_zh(_, "Per consultation decision: %(decision)s") % {"decision": consultation.decision[:200]},
+            note=_zh(lambda: _("Per consultation decision: %(decision)s")) % {"decision": consultation.decision[:200]},
             handle_deadline=decided_deadline, data={"consultation": consultation.pk},
         )
     elif decided_deadline is not None:
@@ -722,10 +722,10 @@ def notice_followup_record(
     _case_event(case=case, actor=by, action="rectification_checked", note=note.strip(), data={"notice": notice.pk, "number": notice.number, "complied": complied})
     if complied:
         if case.status == S.ACCEPTED:
-            case_handle(case=case, by=by, note=_zh(_, "Rectified per notice %(number)s: %(note)s") % {"number": notice.number, "note": note.strip()}, evidence_items=evidence_items)
+            case_handle(case=case, by=by, note=_zh(lambda: _("Rectified per notice %(number)s: %(note)s")) % {"number": notice.number, "note": note.strip()}, evidence_items=evidence_items)
     elif case.status in ESCALATABLE and (case.tier or Tier.STREET) > Tier.DISTRICT:
         locked = _lock(case)
-        reason = _zh(_, "not rectified by the deadline of notice %(number)s") % {"number": notice.number}
+        reason = _zh(lambda: _("not rectified by the deadline of notice %(number)s")) % {"number": notice.number}
         _escalate_locked(case=locked, actor=by, reason=reason, now=timezone.now(), schedule=work_schedule(), automatic=False)
     else:
         text = _zh(lambda: _("Notice %(number)s was not complied with; case %(case)s needs the district centre.") % {"number": notice.number, "case": _describe(case)})

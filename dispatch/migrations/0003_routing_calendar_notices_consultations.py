@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('tier', models.PositiveSmallIntegerField(choices=[(1, 'District'), (2, 'Street / town'), (3, 'Village / community'), (4, 'Grid')], verbose_name='tier')),
                 ('topic', models.CharField(max_length=200, verbose_name='topic')),
                 ('meeting_at', models.DateTimeField(verbose_name='meeting time')),
-                ('location', models.CharField(blank=True, max_length=100, verbose_name='place')),
+                ('location', models.CharField(blank=True, max_length=100, verbose_name='meeting place')),
                 ('parties', models.JSONField(blank=True, default=list, verbose_name='other parties')),
                 ('status', models.CharField(choices=[('open', 'Scheduled'), ('decided', 'Decided')], default='open', max_length=8, verbose_name='status')),
                 ('minutes', models.TextField(blank=True, verbose_name='minutes')),
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             name='ConsultationAction',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=200, verbose_name='action')),
+                ('description', models.CharField(max_length=200, verbose_name='what to do')),
                 ('owner', models.CharField(max_length=64, verbose_name='owner')),
                 ('deadline', models.DateField(verbose_name='deadline')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),

@@ -39,8 +39,8 @@ def test_lockout_after_repeated_failures(client, users, settings):
 @pytest.mark.parametrize("role,home", [
     ("grid_worker", "grids:mobile_home"),
     ("village_staff", "grids:village_home"),
-    ("street_officer", "grids:officer_home"),
-    ("district_officer", "grids:officer_home"),
+    ("street_officer", "dispatch:workbench"),  # issue 4: officers land on the dispatch workbench
+    ("district_officer", "dispatch:workbench"),
 ])
 def test_each_role_lands_on_its_home(client, users, role, home):
     response = client.post(reverse("login"), {"username": users[role].username, "password": PW}, follow=True)
