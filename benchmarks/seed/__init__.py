@@ -146,6 +146,16 @@ def all_steps() -> list[SeedStep]:
     return list(_STEPS)
 
 
+def runnable_steps() -> list[str]:
+    """Names of the steps that would write rows now (their models exist and they have code)."""
+    return [s.name for s in all_steps() if s.run is not None and not s.missing_models()]
+
+
+def manifest_matches(manifest: dict | None, config: SeedConfig) -> bool:
+    """Seeded with this configuration by the steps available now (a newly landed step means reseed)."""
+    return bool(manifest) and manifest.get("config") == config.as_dict() and manifest.get("steps_done") == runnable_steps()
+
+
 def seeded_models() -> list:
     """Every installed model a step fills (what --reset empties)."""
     result = []

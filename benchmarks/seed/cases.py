@@ -43,7 +43,7 @@ TRUSTED = (SRC.GRID_WORKER, SRC.INSPECTION, SRC.HOTLINE)
 SOURCE_WEIGHTS = [(SRC.GRID_WORKER, 62), (SRC.INSPECTION, 12), (SRC.HOTLINE, 4), (SRC.VOLUNTEER, 14), (SRC.PUBLIC_QR, 6), (SRC.OPEN_API, 2)]
 CHUNK = 20_000  # cases per COPY round trip
 
-# (actions after the report, weight). "merge" paths produce a pair (original + duplicate).
+# (actions after the report, weight). Merges only come as pairs (see CaseFactory.merge_pair).
 TRUSTED_PATHS = [
     (("register",), 1.0),
     (("register", "self_handle"), 24.0),
@@ -59,12 +59,10 @@ TRUSTED_PATHS = [
     (("register", "dispatch", "accept", "handle", "verify", "close", "reopen"), 0.3),
     (("register", "cancel"), 0.6),
     (("register", "dispatch", "accept", "cancel"), 0.2),
-    (("register", "merge"), 0.6),
 ]
 UNTRUSTED_PATHS = [
     (("triage",), 1.0),
     (("triage", "reject"), 6.0),
-    (("triage", "merge"), 4.0),
     (("triage", "cancel"), 1.0),
     (("triage", "register"), 0.5),
     (("triage", "register", "dispatch"), 0.8),

@@ -50,7 +50,11 @@ def empty_tables(models: list) -> list[str]:
     q = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # Inside an outer transaction (tests), deferred FK checks of earlier inserts
+            # must fire before TRUNCATE is allowed.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cur.execute(f"TRUNCATE {', '.join(q(t) for t in tables)} RESTART IDENTITY CASCADE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
         else:  # foreign keys are checked at commit, so the order does not matter
             for table in tables:
                 cur.execute(f"DELETE FROM {q(table)}")
@@ -72,6 +76,10 @@ class Command(BaseCommand):
         for name in SIZE_OPTIONS:
             parser.add_argument(f"--{name}", type=int, default=None, help=f"default {getattr(seed.SeedConfig(), name):,}")
         parser.add_argument("--reset", action="store_true", help="empty the seeded tables first")
+        parser.add_argument(
+            "--reseed", action="store_true",
+            help="reset only if the database was seeded by seed_scale with another configuration (what `bench` uses)",
+        )
 
     def config_from(self, options) -> seed.SeedConfig:
         base = SMALL if options["small"] else seed.SeedConfig()
@@ -96,12 +104,17 @@ class Command(BaseCommand):
             out(f"Migrating {db} ...")
             call_command("migrate", database=DEFAULT_DB_ALIAS, verbosity=0, interactive=False)
         manifest = seed.read_manifest()
+        if options["reseed"] and manifest and not seed.manifest_matches(manifest, cfg):
+            options["reset"] = True
         if not options["reset"]:
-            if manifest and manifest.get("config") == cfg.as_dict():
+            if seed.manifest_matches(manifest, cfg):
                 out(self.style.SUCCESS(f"{db} is already seeded with this configuration (at {manifest.get('seeded_at')}); nothing to do."))
                 return
             if manifest:
-                raise CommandError(f"{db} was seeded with a different configuration ({manifest.get('config')}); pass --reset to reseed it.")
+                raise CommandError(
+                    f"{db} was seeded with a different configuration or other steps ({manifest.get('config')}, "
+                    f"steps {manifest.get('steps_done')}); pass --reset to reseed it."
+                )
             if has_data():
                 raise CommandError(f"{db} already holds regions or cases not written by seed_scale; pass --reset to empty the seeded tables first.")
         started = time.perf_counter()
@@ -128,6 +141,7 @@ class Command(BaseCommand):
         rows = sum(r.rows for r in results)
         seed.write_manifest({
             "config": cfg.as_dict(),
+            "steps_done": [r.name for r in results if r.status == "done"],
             "seeded_at": timezone.now().isoformat(timespec="seconds"),
             "seconds": round(total, 1),
             "steps": {r.name: {"status": r.status, "rows": r.rows, "seconds": round(r.seconds, 2), "note": r.note} for r in results},

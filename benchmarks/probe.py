@@ -1,0 +1,153 @@
+"""A measuring process bound to one database: ``python -m benchmarks.probe``.
+
+``manage.py bench`` starts one probe per database (10 k and 1 M) and alternates
+between them, so both measurements see the same machine conditions; each probe
+keeps its process warm (imports, templates, connection) like a web worker does.
+It speaks JSON lines on stdin/stdout:
+
+    {"cmd": "prepare"}                       -> targets (URLs, rows, case number) per figure
+    {"cmd": "time", "key": "...", "n": 20}    -> {"times": [...], "queries": 7, "status": 200}
+    {"cmd": "scope", "mode": "orm"|"sql", "n": 20}
+    {"cmd": "quit"}
+
+Requests go through ``django.test.Client`` in-process with DEBUG off: the whole
+Django stack (middleware, session, auth, view, template) without a socket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
+class Probe:
+    def __init__(self):
+        from django.test import Client
+
+        from . import targets
+
+        self.targets = targets
+        self.clients: dict[str, Client] = {}
+        self.urls: dict[str, str] = {}
+        self.Client = Client
+
+    def client(self, role: str):
+        if role not in self.clients:
+            c = self.Client(raise_request_exception=False)
+            c.force_login(self.targets.user(role), backend="django.contrib.auth.backends.ModelBackend")
+            self.clients[role] = c
+        return self.clients[role]
+
+    # -- commands -------------------------------------------------------------------------------
+    def prepare(self) -> dict:
+        """Resolve every figure's URL; errors and "not available" are per figure."""
+        from cases.models import Case, CaseEvent
+
+        out: dict[str, dict] = {"cases": Case.objects.count()}
+        for spec in self.targets.PAGES:
+            try:
+                target = spec.target(self.targets.user(spec.role))
+            except self.targets.NotAvailable as exc:
+                out[spec.key] = {"unavailable": str(exc)}
+                continue
+            except Exception as exc:  # noqa: BLE001 - reported in the table
+                out[spec.key] = {"error": f"{type(exc).__name__}: {exc}"}
+                continue
+            self.urls[f"{spec.key}_first"] = (spec.role, target.first)
+            self.urls[f"{spec.key}_deep"] = (spec.role, target.deep)
+            out[spec.key] = {"first": target.first, "deep": target.deep, "rows": target.rows}
+        try:
+            officer = self.targets.user("street_officer")
+            number = self.targets.detail_case_number(officer)
+            self.urls["detail"] = ("street_officer", self.targets.url("cases:detail", number))
+            events = CaseEvent.objects.filter(case__number=number).count()
+            out["detail"] = {"url": self.urls["detail"][1], "number": number, "events": events}
+        except self.targets.NotAvailable as exc:
+            out["detail"] = {"unavailable": str(exc)}
+        except Exception as exc:  # noqa: BLE001
+            out["detail"] = {"error": f"{type(exc).__name__}: {exc}"}
+        return out
+
+    def time(self, key: str, n: int, warmup: int = 0) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        role, path = self.urls[key]
+        client = self.client(role)
+        for _ in range(warmup):
+            client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        # Read them now: the next request's request_started signal empties the log.
+        queries = [q["sql"] for q in ctx.captured_queries]
+        if response.status_code != 200:
+            return {"error": f"GET {path} answered {response.status_code}"}
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - t0)
+        return {"times": times, "queries": len(queries), "sql": [q[:300] for q in queries]}
+
+    def scope(self, mode: str, n: int) -> dict:
+        """A street officer's scoped count of cases: through grids.scoping.scope, or as raw SQL."""
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from cases.models import Case
+        from grids.scoping import scope, scope_paths
+
+        name = self.targets.usernames()["street_officer"]
+        paths = scope_paths(get_user_model().objects.get(username=name))
+        times, count = [], None
+        for _ in range(n):
+            officer = get_user_model().objects.get(username=name)  # a fresh user: the grants query is timed too
+            t0 = time.perf_counter()
+            if mode == "orm":
+                count = scope(Case.objects.all(), officer).count()
+            else:
+                with connection.cursor() as cur:
+                    cur.execute(
+                        "SELECT count(*) FROM cases_case WHERE " + " OR ".join(["region_path LIKE %s"] * len(paths)),
+                        [p + "%" for p in paths],
+                    )
+                    count = cur.fetchone()[0]
+            times.append(time.perf_counter() - t0)
+        return {"times": times, "rows": count}
+
+
+def main() -> int:
+    _setup()
+    probe = Probe()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    for line in sys.stdin:
+        try:
+            msg = json.loads(line)
+            cmd = msg.pop("cmd")
+            if cmd == "quit":
+                break
+            result = getattr(probe, cmd)(**msg)
+        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
+            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

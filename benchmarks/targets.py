@@ -1,0 +1,121 @@
+"""What the benchmark measures on a seeded database: the users, the pages, the cursors.
+
+Everything is resolved the same way in the 10 k and the 1 M database (the seeder
+gives both the same regions and users), so the two measurements compare like
+with like. A page whose URL name does not resolve (capability not landed) is
+"not available"; a figure that fails is reported with its error, and the other
+figures go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import NoReverseMatch, reverse
+
+
+class NotAvailable(Exception):
+    """The view or model behind a figure does not exist (yet)."""
+
+
+def usernames() -> dict[str, str]:
+    """The seeded users the figures act as (benchmarks.seed.staff names them by region code)."""
+    d = settings.ECOGRID_DISTRICT_CODE
+    return {
+        "street_officer": f"so_{d}001",  # the dispatcher (镇街调度) of the district's first street
+        "district_officer": f"do_{d}",
+        "village_staff": f"vs_{d}001001",
+        "grid_worker": f"gw_{d}001001001",
+    }
+
+
+def user(role: str):
+    name = usernames()[role]
+    try:
+        return get_user_model().objects.select_related("profile").get(username=name)
+    except get_user_model().DoesNotExist:
+        raise LookupError(f"user {name} is missing: is this database seeded by `manage.py seed_scale`?") from None
+
+
+def url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        raise NotAvailable(f"{name} not available") from None
+
+
+@dataclass(frozen=True)
+class PageTarget:
+    first: str  # URL of the first page
+    deep: str  # URL of the page starting in the middle of the list
+    rows: int  # rows in the list (for the table's notes)
+
+
+def _with(base: str, **params) -> str:
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+# --- the staff case list (cases:list), keyset on (-created_at, -id) ---------------------------------
+
+def case_list_target(u) -> PageTarget:
+    base = url("cases:list")
+    from cases import selectors
+
+    qs = selectors.case_list(user=u, filters={}).order_by("-created_at", "-id")
+    rows = qs.count()
+    middle = qs[rows // 2] if rows else None
+    deep = _with(base, after=selectors.encode_cursor(middle)) if middle is not None else base
+    return PageTarget(base, deep, rows)
+
+
+# --- the dispatcher workbench (dispatch:workbench), keyset on (handle_deadline, id) ----------------
+
+def workbench_target(u) -> PageTarget:
+    base = url("dispatch:workbench")
+    from dispatch import selectors
+
+    tiers = selectors.role_tiers(u)
+    qs = selectors.dispatcher_cases(user=u).filter(tier__in=tiers, handle_deadline__isnull=False).order_by("handle_deadline", "id")
+    rows = qs.count()
+    middle = qs[rows // 2] if rows else None
+    param = getattr(selectors, "CURSOR_PARAM", "after")
+    deep = _with(base, **{param: selectors.encode_cursor(middle)}) if middle is not None else base
+    return PageTarget(base, deep, rows)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    label: str
+    role: str
+    target: Callable
+
+
+PAGES = [
+    PageSpec("workbench", "dispatcher workbench (dispatch:workbench)", "street_officer", workbench_target),
+    PageSpec("case_list", "staff case list (cases:list)", "street_officer", case_list_target),
+]
+
+
+def detail_case_number(u) -> str:
+    """A closed case with a full timeline inside the officer's scope (the newest one, a week old)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import Case, CaseEvent
+    from grids.scoping import scope
+
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    qs = scope(Case.objects.filter(status=Case.Status.CLOSED, created_at__lt=week_ago), u).order_by("-created_at", "-id")
+    for case in qs[:50]:
+        if CaseEvent.objects.filter(case=case).count() >= 7:
+            return case.number
+    first = qs.first()
+    if first is None:
+        raise LookupError("no closed case in the officer's scope: seed more cases")
+    return first.number
