@@ -179,6 +179,9 @@ ECOGRID_WORKING_PERIODS = env("ECOGRID_WORKING_PERIODS", default="08:30-12:00,14
 ECOGRID_SELF_HANDLE_MINUTES = env.int("ECOGRID_SELF_HANDLE_MINUTES", default=30)
 # Radius for duplicate hints while reporting.
 ECOGRID_DUPLICATE_RADIUS_M = env.int("ECOGRID_DUPLICATE_RADIUS_M", default=100)
+# The benchmark's bare insert view (benchmarks/urls.py) exists only when this is on and
+# gunicorn serves benchmarks.wsgi; never set it in production (docs/performance.md).
+ECOGRID_BENCH_VIEWS = env.bool("ECOGRID_BENCH_VIEWS", default=False)
 
 LOGGING = {
     "version": 1,
