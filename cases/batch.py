@@ -11,10 +11,11 @@ batch takes a fixed number of queries:
    the batch's numbers are the consecutive block the update reserved;
 3. one INSERT for the cases, one for their events, one for their evidence rows.
 
-Routing (``dispatch.routing.route_for_case``) runs once per (category, grid,
-urgency) in the batch and its result is reused for the other cases with the same
-key: it depends on those and on the registration time, which the whole batch
-shares.
+Routing (``dispatch.routing.route_for_case``) runs once per (category, region)
+in the batch and its result is reused for the other cases with the same key: a
+route depends only on those and on the registration time, which the whole batch
+shares. An inspection's failures share one place, so routing costs one call per
+distinct category, not one per case.
 
 Idempotency: every item carries a deterministic ``client_uuid`` (inspections use
 ``uuid5(inspection.client_uuid, item.code)``), and ``Case.client_uuid`` is unique,
@@ -176,7 +177,7 @@ def _create(*, reporter, items: list[dict], source: str, at: dt.datetime | None)
         )
         if trusted:
             case.registered_at = now
-            key = (category.pk, item["grid"].pk, case.urgency)
+            key = (category.pk, case.region_path)
             if key not in routes:
                 routes[key] = route_for_case(case)
             for name, value in routes[key].items():

@@ -102,6 +102,7 @@ class ResultsFilterForm(forms.Form):
 
     def __init__(self, *args, grids=(), scenes=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.grids = list(grids)
         self.fields["grid"].choices = [("", _("All grids")), *[(g.code, g.name) for g in grids]]
         self.fields["scene"].choices = [("", _("All scenes")), *[(s.code, s.name) for s in scenes]]
         self.fields["item"].choices = [("", _("All items")), *[(i.code, f"{i.code} {i.title}") for i in items]]

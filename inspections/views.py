@@ -308,24 +308,27 @@ def _department_query(request):
     if department is None:
         raise Http404(_("Your account belongs to no department."))
     version = selectors.published_version()
+    grids = list(user_grids(user=request.user))
     form = ResultsFilterForm(
-        request.GET or None, grids=user_grids(user=request.user),
+        request.GET or None, grids=grids,
         scenes=selectors.scene_list(version=version) if version else [], items=selectors.department_items(department=department),
     )
     filters = {}
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        if not form.is_valid():  # e.g. a grid outside the jurisdiction: say so, show nothing
+            return department, form, None
         filters = {k: v for k, v in form.cleaned_data.items() if v}
         if filters.get("grid"):
-            filters["grid"] = next((g for g in user_grids(user=request.user) if g.code == filters["grid"]), None)
-            if filters["grid"] is None:
-                raise Http404(_("Not found, or outside your jurisdiction."))
+            filters["grid"] = next(g for g in form.grids if g.code == filters["grid"])
     return department, form, filters
 
 
 @role_required(R.DEPARTMENT_STAFF, R.ADMINISTRATOR)
 def department_results(request):
     department, form, filters = _department_query(request)
-    qs = selectors.department_answers(user=request.user, department=department, filters=filters)
+    qs = selectors.department_answers(user=request.user, department=department, filters=filters or {})
+    if filters is None:
+        qs = qs.none()
     page = Paginator(selectors.department_answer_page_rows(qs), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -341,7 +344,7 @@ def department_results_export(request):
     import xlsxwriter
 
     department, form, filters = _department_query(request)
-    if form.is_bound and not form.is_valid():
+    if filters is None:
         return redirect(reverse("inspections:department_results") + "?" + request.GET.urlencode())
     qs = selectors.department_answers(user=request.user, department=department, filters=filters)
     if qs.count() > selectors.EXPORT_MAX_ROWS:
