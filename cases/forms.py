@@ -45,7 +45,7 @@ class CaseReportForm(forms.Form):
         },
     )
     description = forms.CharField(
-        label=_("Description"),
+        label=_("Problem description"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Describe the problem.")},

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -72,9 +73,10 @@ class Case(TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")  # 已撤销
 
     class Source(models.TextChoices):
-        GRID_WORKER = "grid_worker", _("Grid worker")  # 网格员上报
-        INSPECTION = "inspection", _("Inspection")  # 巡查发现
-        VOLUNTEER = "volunteer", _("Volunteer")  # 兼职网格员
+        # Context "case source": "Grid worker" is also a role name, translated differently.
+        GRID_WORKER = "grid_worker", pgettext_lazy("case source", "Grid worker")  # 网格员上报
+        INSPECTION = "inspection", pgettext_lazy("case source", "Inspection")  # 巡查发现
+        VOLUNTEER = "volunteer", pgettext_lazy("case source", "Volunteer")  # 兼职网格员
         PUBLIC_QR = "public_qr", _("Public QR code")  # 群众扫码
         OPEN_API = "open_api", _("Open API")  # 开放接口
         HOTLINE = "hotline", _("Hotline (entered by staff)")  # 12345 热线

@@ -197,7 +197,7 @@ def case_list(request):
     """The staff case list with filters; keyset pagination keeps every page one query."""
     from .models import CaseCategory
 
-    regions = grid_selectors.region_list(user=request.user).filter(level__lte=Region.Level.GRID).only("code", "name", "level", "path")
+    regions = grid_selectors.region_list(user=request.user).select_related(None).only("code", "name", "level", "path")
     categories = CaseCategory.objects.only("code", "name", "parent_id").order_by("code")
     form = CaseFilterForm(request.GET or None, categories=categories, regions=regions)
     filters = form.filters() if form.is_bound else {}

@@ -10,6 +10,7 @@ the status; they are events recorded by dispatch.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Case
 
@@ -40,6 +41,7 @@ class Transition:
     needs_note: bool = False  # a reason is required (return, reject, cancel, failed verification)
 
 
+# Labels carry the context "case action": "Close" alone is Django admin's 关闭, here 结案.
 def _t(action, label, sources, target, roles, needs_note=False):
     return Transition(action, label, frozenset(sources), target, frozenset(roles), needs_note)
 
@@ -47,23 +49,23 @@ def _t(action, label, sources, target, roles, needs_note=False):
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("triage", _("Send to triage"), {S.REPORTED}, S.PENDING_TRIAGE, {SYSTEM}),
-        _t("register", _("Register"), {S.REPORTED, S.PENDING_TRIAGE}, S.REGISTERED, {SYSTEM, VS} | OFFICERS),
-        _t("reject", _("Reject"), {S.PENDING_TRIAGE}, S.REJECTED, {VS} | OFFICERS, needs_note=True),
-        _t("merge", _("Merge into another case"), {S.PENDING_TRIAGE, S.REGISTERED}, S.MERGED, {VS} | OFFICERS),
-        _t("self_handle", _("Handled on the spot"), {S.REGISTERED}, S.SELF_HANDLED, {REPORTER}),
-        _t("dispatch", _("Dispatch"), {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {VS, SYSTEM} | OFFICERS),
-        _t("reassign", _("Reassign"), {S.DISPATCHED}, S.DISPATCHED, OFFICERS),
-        _t("accept", _("Accept"), {S.DISPATCHED}, S.ACCEPTED, {DS}),
-        _t("return", _("Return"), {S.DISPATCHED}, S.RETURNED, {DS}, needs_note=True),
-        _t("handle", _("Report handling result"), {S.ACCEPTED}, S.HANDLED, {DS}),
-        _t("verify", _("Verification passed"), {S.HANDLED}, S.VERIFIED, {GW, VS}),
-        _t("verify_fail", _("Verification failed"), {S.HANDLED}, S.DISPATCHED, {GW, VS}, needs_note=True),
-        _t("close", _("Close"), {S.VERIFIED}, S.CLOSED, {VS, SYSTEM} | OFFICERS),
-        _t("reopen", _("Reopen"), {S.VERIFIED, S.CLOSED}, S.DISPATCHED, OFFICERS, needs_note=True),
+        _t("triage", pgettext_lazy("case action", "Send to triage"), {S.REPORTED}, S.PENDING_TRIAGE, {SYSTEM}),
+        _t("register", pgettext_lazy("case action", "Register"), {S.REPORTED, S.PENDING_TRIAGE}, S.REGISTERED, {SYSTEM, VS} | OFFICERS),
+        _t("reject", pgettext_lazy("case action", "Reject"), {S.PENDING_TRIAGE}, S.REJECTED, {VS} | OFFICERS, needs_note=True),
+        _t("merge", pgettext_lazy("case action", "Merge into another case"), {S.PENDING_TRIAGE, S.REGISTERED}, S.MERGED, {VS} | OFFICERS),
+        _t("self_handle", pgettext_lazy("case action", "Handled on the spot"), {S.REGISTERED}, S.SELF_HANDLED, {REPORTER}),
+        _t("dispatch", pgettext_lazy("case action", "Dispatch"), {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {VS, SYSTEM} | OFFICERS),
+        _t("reassign", pgettext_lazy("case action", "Reassign"), {S.DISPATCHED}, S.DISPATCHED, OFFICERS),
+        _t("accept", pgettext_lazy("case action", "Accept"), {S.DISPATCHED}, S.ACCEPTED, {DS}),
+        _t("return", pgettext_lazy("case action", "Return"), {S.DISPATCHED}, S.RETURNED, {DS}, needs_note=True),
+        _t("handle", pgettext_lazy("case action", "Report handling result"), {S.ACCEPTED}, S.HANDLED, {DS}),
+        _t("verify", pgettext_lazy("case action", "Verification passed"), {S.HANDLED}, S.VERIFIED, {GW, VS}),
+        _t("verify_fail", pgettext_lazy("case action", "Verification failed"), {S.HANDLED}, S.DISPATCHED, {GW, VS}, needs_note=True),
+        _t("close", pgettext_lazy("case action", "Close"), {S.VERIFIED}, S.CLOSED, {VS, SYSTEM} | OFFICERS),
+        _t("reopen", pgettext_lazy("case action", "Reopen"), {S.VERIFIED, S.CLOSED}, S.DISPATCHED, OFFICERS, needs_note=True),
         _t(
             "cancel",
-            _("Cancel"),
+            pgettext_lazy("case action", "Cancel"),
             {S.REPORTED, S.PENDING_TRIAGE, S.REGISTERED, S.DISPATCHED, S.RETURNED, S.ACCEPTED},
             S.CANCELLED,
             {REPORTER, VS} | OFFICERS,
