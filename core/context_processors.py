@@ -1,6 +1,6 @@
 from django.urls import NoReverseMatch, reverse
 
-from .navigation import MENU, MOBILE_TILES
+from .navigation import MENU, MENU_BADGES, MOBILE_TILES
 
 
 def user_role(user) -> str | None:
@@ -25,7 +25,13 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": path == url or (url != "/" and path.startswith(url))})
+        badge = ""
+        if url_name in MENU_BADGES:  # a tiny htmx fragment (e.g. unread messages), fetched after the page
+            try:
+                badge = reverse(MENU_BADGES[url_name])
+            except NoReverseMatch:
+                pass
+        items.append({"url": url, "label": label, "active": path == url or (url != "/" and path.startswith(url)), "badge": badge})
     tiles = []
     if role == "grid_worker":
         for url_name, label, hint in MOBILE_TILES:

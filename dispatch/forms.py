@@ -53,8 +53,9 @@ class QueueFilterForm(forms.Form):
         ]
 
     def filters(self) -> selectors.QueueFilters:
-        if not self.is_bound or not self.is_valid():
+        if not self.is_bound:
             return selectors.QueueFilters()
+        self.is_valid()  # a bad value is shown on its field; the valid filters still apply
         data = self.cleaned_data
         return selectors.QueueFilters(
             tier=data.get("tier"),

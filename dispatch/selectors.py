@@ -179,11 +179,18 @@ def decorate_rows(rows, *, user, now) -> None:
         case.can_consult = officer and case.tier in (Tier.STREET, Tier.DISTRICT)
 
 
+# What a workbench row shows: the list query reads only these columns.
+QUEUE_FIELDS = (
+    "number", "source", "status", "tier", "version", "region_path", "accept_deadline", "handle_deadline", "deadline_warned_at",
+    "category__code", "category__name", "grid__name", "department__name",
+)
+
+
 def dispatcher_queue(*, user, filters: QueueFilters, cursor: str = "", size: int = PAGE_SIZE, now=None) -> Page:
     """The queue at my tier in my jurisdiction, filtered, sorted by deadline (keyset)."""
     now = now or timezone.now()
     tiers = (filters.tier,) if filters.tier else role_tiers(user)
-    qs = dispatcher_cases(user=user).filter(tier__in=tiers).select_related(*LIST_RELATED)
+    qs = dispatcher_cases(user=user).filter(tier__in=tiers).select_related(*LIST_RELATED).only(*QUEUE_FIELDS)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.category:

@@ -26,8 +26,11 @@ S2_POINT = {"latitude": 23.05, "longitude": 113.12}
 def departments(tree):
     """CGZF and SJJ at district level, each with a unit in both streets."""
     out = {}
-    for code, name, suffix in [("CGZF", "禅城区城市管理和综合执法局", "综合执法办"), ("SJJ", "禅城区市场监督管理局", "市场监督管理所")]:
-        top = Department.objects.create(code=code, name=name, short_name=name[3:7], region=tree["district"], notice_prefix=f"禅城{name[3:5]}限改")
+    for code, name, suffix, prefix in [
+        ("CGZF", "禅城区城市管理和综合执法局", "综合执法办", "禅城城管限改"),
+        ("SJJ", "禅城区市场监督管理局", "市场监督管理所", "禅城市监限改"),
+    ]:
+        top = Department.objects.create(code=code, name=name, short_name=name[3:7], region=tree["district"], notice_prefix=prefix)
         out[code] = top
         for street in (tree["s1"], tree["s2"]):
             out[f"{code}-{street.code}"] = Department.objects.create(
