@@ -41,18 +41,19 @@ def scope_paths(user, verb: str = "view") -> tuple[str, ...] | None:
         return None
     cache = user.__dict__.setdefault(_CACHE_ATTR, {})
     if verb not in cache:
-        from .models import Region, RegionGroupObjectPermission, RegionUserObjectPermission
+        from .models import RegionGroupObjectPermission, RegionUserObjectPermission
 
         perm = _perm(verb).split(".", 1)[1]
-        direct = RegionUserObjectPermission.objects.filter(user=user, permission__codename=perm)
-        via_group = RegionGroupObjectPermission.objects.filter(
-            group__user=user, permission__codename=perm
+        # One query, a UNION of two index-driven joins (grant rows by user → region by pk).
+        # An OR of two IN-subqueries here made PostgreSQL scan every region on every
+        # request (docs/performance.md, "scoping").
+        direct = RegionUserObjectPermission.objects.filter(user=user, permission__codename=perm).values_list(
+            "content_object__path", flat=True
         )
-        paths = sorted(
-            Region.objects.filter(
-                Q(pk__in=direct.values("content_object_id")) | Q(pk__in=via_group.values("content_object_id"))
-            ).values_list("path", flat=True)
+        via_group = RegionGroupObjectPermission.objects.filter(group__user=user, permission__codename=perm).values_list(
+            "content_object__path", flat=True
         )
+        paths = sorted(set(direct.union(via_group)))
         folded: list[str] = []
         for path in paths:  # sorted, so an ancestor comes before its descendants
             if not folded or not path.startswith(folded[-1]):
