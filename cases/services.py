@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grids.scoping import path_in_scope
 from grids.selectors import district, grid_for_point
@@ -140,6 +141,7 @@ def case_report(
     grid = grid or _resolve_grid(latitude=latitude, longitude=longitude)
     if checked is None:
         checked = evidence_check(uploads=uploads)
+    location_flag = _photo_location_flag(items=checked, latitude=latitude, longitude=longitude)
     try:
         with transaction.atomic():
             case = Case.objects.create(
@@ -158,6 +160,7 @@ def case_report(
                 reporter_name=reporter_name or _display_name(reporter),
                 reporter_phone=reporter_phone,
                 place_name=place_name,
+                location_flag=location_flag,
             )
             event = _event(case=case, actor=reporter, action="report", from_status="", to_status=S.REPORTED, label=reporter_name)
             _attach(case=case, event=event, items=checked, stage=CaseAttachment.Stage.REPORT, by=case.reporter)
@@ -177,6 +180,30 @@ def _replayed(existing: Case, reporter) -> Case:
     if existing.reporter_id != reporter_id:
         raise CaseActionError(_("This form was already submitted by someone else. Open a new report form."), code="uuid_taken")
     return existing
+
+
+# A photo whose EXIF position is further than this from the reported point is flagged.
+PHOTO_DISTANCE_FLAG_M = 500
+
+
+def _photo_location_flag(*, items: Sequence[CheckedEvidence], latitude: float, longitude: float) -> str:
+    """A note for the case page when a photo was taken far from the reported place."""
+    from grids.geo import distance_m
+
+    distances = [
+        distance_m(latitude, longitude, item.latitude, item.longitude)
+        for item in items if item.latitude is not None and item.longitude is not None
+    ]
+    if not distances or max(distances) <= PHOTO_DISTANCE_FLAG_M:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the deployment's language
+        return _("A photo was taken %(m)s m from the reported place.") % {"m": f"{max(distances):,.0f}"}
+
+
+def _stored(message, **params) -> str:
+    """A text stored on the case (not shown once): in the deployment's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params
 
 
 def _resolve_grid(*, latitude: float, longitude: float):
@@ -359,7 +386,7 @@ def case_merge(*, case: Case, into: Case, actor, note: str = "", expected_versio
     with transaction.atomic():
         case = case_transition(
             case=case, action="merge", actor=actor, expected_version=expected_version,
-            note=note or _("Duplicate of %(number)s") % {"number": into.number},
+            note=note or _stored(gettext_lazy("Duplicate of %(number)s"), number=into.number),
             data={"into": into.number}, updates={"merged_into": into},
         )
         _event(case=into, actor=actor, action="merged_in", from_status=into.status, to_status=into.status, note=case.number, data={"duplicate": case.number})

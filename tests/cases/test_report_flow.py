@@ -232,3 +232,27 @@ def test_duplicate_hints_show_open_cases_of_the_category_nearby_in_scope(login, 
 
     other = staff_create(username="zhenan", password="x-pw-12345", full_name="镇安", role=StaffProfile.Role.VILLAGE_STAFF, regions=[tree["v3"]])
     assert login(other).get(url, params).content.decode().strip() == ""
+
+
+def test_photo_taken_far_from_the_reported_place_is_flagged(login, users, categories):
+    import io
+
+    from PIL import Image
+
+    def gps_jpeg(lat, lng):
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (float(int(lat)), float(int((lat % 1) * 60)), round(((lat * 60) % 1) * 60, 4)),
+                        3: "E", 4: (float(int(lng)), float(int((lng % 1) * 60)), round(((lng * 60) % 1) * 60, 4))}
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), (90, 90, 200)).save(buf, format="JPEG", exif=exif)
+        return SimpleUploadedFile("gps.jpg", buf.getvalue(), content_type="image/jpeg")
+
+    client = login(users["grid_worker"])
+    data = form_data(categories)
+    upload(client, data["client_uuid"], gps_jpeg(22.97, 113.11))  # ~2.2 km north of the reported point
+    response = client.post(REPORT, data)
+    case = Case.objects.get()
+    assert case.location_flag.startswith("有照片的拍摄位置距上报位置 2,2")
+    assert case.location_flag in client.get(response.url).content.decode()
+    attachment = case.attachments.get()
+    assert round(attachment.latitude, 2) == 22.97  # read from EXIF before EXIF was stripped
