@@ -185,8 +185,12 @@ def _history(version: ChecklistVersion, places: list[Place]) -> int:
         if scene is None:
             continue
         count = rnd.randint(3, 7)
+        overdue = p_index % 5 == 4  # every fifth place has not been inspected for over a month: it is due
         for k in range(count):
-            days_ago = rnd.uniform(0.3, DAYS) if k else rnd.uniform(0.3, 25)
+            if overdue:
+                days_ago = rnd.uniform(35, DAYS)
+            else:
+                days_ago = rnd.uniform(0.3, DAYS) if k else rnd.uniform(0.3, 25)
             local = timezone.localtime(now - dt.timedelta(days=days_ago))
             at = local.replace(hour=rnd.randint(9, 16), minute=rnd.randint(0, 59), second=0, microsecond=0)
             if at > now:

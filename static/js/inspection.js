@@ -71,6 +71,20 @@
     if (fixed && after) { after.hidden = !fixed.checked; }
   }
 
+  function complete(section) {
+    return section.querySelectorAll(".item").length === section.querySelectorAll(".pfn input:checked").length;
+  }
+
+  // A department's items all answered: fold it and open the next one still to do.
+  function nextSection(section) {
+    var sections = Array.prototype.slice.call(form.querySelectorAll("details[data-section]"));
+    var next = sections.slice(sections.indexOf(section) + 1).concat(sections).filter(function (s) { return !complete(s); })[0];
+    if (!next) { return; }
+    section.open = false;
+    next.open = true;
+    next.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
   function replaceItem(item, html) {
     var holder = document.createElement("div");
     holder.innerHTML = html.trim();
@@ -152,6 +166,8 @@
       });
     }).catch(function () {
       // Keep the file in the input: the final submit sends it with the form.
+      var label = input.closest(".camera");
+      if (label) { label.classList.add("has-file"); }
       state(item, TEXT.offline, "offline");
     });
   }
@@ -168,9 +184,16 @@
       var target = event.target, item = itemOf(target);
       if (!item) { return; }
       if (target.type === "file") { uploadPhoto(item, target); return; }
+      var section = item.closest("details[data-section]");
       toggle(item);
       refreshProgress();
       saveAnswer(item);
+      if (section) {
+        var before = section.dataset.complete === "1", now = complete(section);
+        section.dataset.complete = now ? "1" : "";
+        // The tap that answered a department's last item (not a failure: its details come next).
+        if (!before && now && target.value !== "fail") { nextSection(section); }
+      }
     });
     form.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("button.photo-remove") : null;
@@ -184,6 +207,9 @@
     window.addEventListener("online", retryPending);
     setInterval(retryPending, 15000);
     form.querySelectorAll(".item[data-item]").forEach(toggle);
+    form.querySelectorAll("details[data-section]").forEach(function (section) {
+      section.dataset.complete = complete(section) ? "1" : "";
+    });
   }
 
   locate();
