@@ -933,7 +933,8 @@ def rules_import(*, rows: Iterable[tuple[int, dict]]) -> RuleImportResult:
     if errors:
         return RuleImportResult(errors=errors)
     result = RuleImportResult()
-    existing = {(r.category_id, r.region_id): r for r in RoutingRule.objects.select_for_update()}
+    # No ordering: Meta.ordering joins the (nullable) region, and PostgreSQL refuses FOR UPDATE on an outer join.
+    existing = {(r.category_id, r.region_id): r for r in RoutingRule.objects.select_for_update().order_by()}
     fields = ("tier", "department", "urgency", "accept_limit", "accept_unit", "handle_limit", "handle_unit", "is_active")
     for row in clean:
         rule = existing.get((row["category"].pk, row["region"].pk if row["region"] else None))
