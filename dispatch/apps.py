@@ -25,6 +25,14 @@ class DispatchConfig(AppConfig):
             registry = None
         if registry is not None:
             registry.update(ACTION_URL_NAMES)
+        try:  # timeline labels of the events dispatch records (escalate, consultation …)
+            from cases.workflow import EVENT_LABELS as labels
+        except ImportError:
+            labels = None
+        if labels is not None:
+            from .services import EVENT_LABELS
+
+            labels.update(EVENT_LABELS)
         try:
             from cases.categories import ROUTING_EXPORT_PROVIDERS
         except ImportError:

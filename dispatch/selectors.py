@@ -338,15 +338,12 @@ PARTY_LABELS = PartyKind.choices
 
 
 def event_label(action: str) -> str:
-    from cases.workflow import TRANSITIONS
+    """The timeline label: cases.workflow.EVENT_LABELS (dispatch adds its own there in apps.ready)."""
+    from cases.workflow import EVENT_LABELS as labels
 
     from .services import EVENT_LABELS
 
-    if action in TRANSITIONS:
-        return str(TRANSITIONS[action].label)
-    if action in EVENT_LABELS:
-        return str(EVENT_LABELS[action])
-    return {"report": _("Reported"), "merged_in": _("Duplicate merged in")}.get(action, action)
+    return str(labels.get(action) or EVENT_LABELS.get(action) or action)
 
 
 def case_events(*, case: Case) -> list:
@@ -381,7 +378,7 @@ def dispatch_actions(*, case: Case, user) -> list[dict]:
     if case.can_reassign:
         add("dispatch:case_dispatch", _("Reassign"), "secondary")
     if case.can_close:
-        add("dispatch:case_close", _("Close"))
+        add("dispatch:case_close", _("Close the case"))
     if case.can_escalate:
         add("dispatch:case_escalate", _("Escalate"), "secondary")
     if case.can_consult and case.is_open:

@@ -151,7 +151,7 @@ def case_escalate(request, number: str):
 @require_http_methods(["GET", "POST"])
 def case_close(request, number: str):
     case = selectors.case_for_dispatcher(user=request.user, number=number)
-    context = _case_context(request, case, title=_("Close the case"), button=_("Close"))
+    context = _case_context(request, case, title=_("Close the case"), button=_("Close the case"))
     form = forms.NoteForm(request.POST or None, initial={"expected_version": case.version})
     context["form"] = form
     if request.method == "POST" and form.is_valid():
