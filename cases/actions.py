@@ -16,6 +16,10 @@ from django.urls import NoReverseMatch, reverse
 ACTION_URL_NAMES: dict[str, str] = {}
 
 
+# The on-site check has its own page (outcome, reason, photo of the site), for both outcomes.
+OWN_PAGES = {"verify": "cases:verify", "verify_fail": "cases:verify"}
+
+
 def action_url(action: str, number: str) -> str:
     name = ACTION_URL_NAMES.get(action)
     if name:
@@ -23,4 +27,6 @@ def action_url(action: str, number: str) -> str:
             return reverse(name, args=[number])
         except NoReverseMatch:
             pass
+    if action in OWN_PAGES:
+        return f"{reverse(OWN_PAGES[action], args=[number])}?outcome={action}"
     return reverse("cases:act", args=[number, action])

@@ -325,7 +325,11 @@ def verify(request, number: str):
                 })
                 return redirect("cases:to_verify")
     else:
-        form = VerifyForm(initial={"form_uuid": uuid.uuid4(), "expected_version": case.version})
+        outcome = request.GET.get("outcome")
+        form = VerifyForm(initial={
+            "form_uuid": uuid.uuid4(), "expected_version": case.version,
+            "outcome": outcome if outcome in {"verify", "verify_fail"} else None,
+        })
         if case.status != Case.Status.HANDLED:
             error = _("This case is now “%(status)s”, so “%(action)s” is not possible.") % {
                 "status": case.get_status_display(), "action": TRANSITIONS["verify"].label,

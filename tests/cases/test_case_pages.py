@@ -52,7 +52,7 @@ def test_case_page_shows_header_timeline_photos_map_and_my_actions(login, users,
     # Actions the village staff may do now on a handled case: verify (pass/fail) only.
     actions = [a["transition"].action for a in response.context["actions"]]
     assert actions == ["verify", "verify_fail"]
-    assert reverse("cases:act", args=[case.number, "verify"]) in html
+    assert reverse("cases:verify", args=[case.number]) + "?outcome=verify_fail" in html  # the on-site check page
 
 
 def test_actions_follow_role_state_and_registry(login, users, report_kwargs):
