@@ -9,31 +9,32 @@
     return meta ? meta.content : "";
   }
 
+  // Messages come translated from the page (inspections/_js_text.html).
+  var TEXT = {};
+  try { TEXT = JSON.parse(document.getElementById("inspection-text").textContent); } catch (e) { TEXT = {}; }
+  function t(key, fallback) { return TEXT[key] || fallback; }
+
   // ---- location: fill latitude/longitude of every [data-geo] form --------------------------
   function locate() {
     var forms = document.querySelectorAll("form[data-geo]");
     if (!forms.length) { return; }
     var statuses = document.querySelectorAll("[data-geo-status]");
     function say(text) { statuses.forEach(function (el) { el.textContent = text; }); }
-    if (!navigator.geolocation) { say(document.documentElement.lang.indexOf("zh") === 0 ? "此设备无法定位，将标记为“未获取定位”。" : "This device cannot give a location; the inspection will be flagged."); return; }
+    if (!navigator.geolocation) { say(t("noGeolocation", "No location")); return; }
     navigator.geolocation.getCurrentPosition(function (pos) {
       forms.forEach(function (form) {
         var lat = form.querySelector("input[name=latitude]"), lng = form.querySelector("input[name=longitude]");
         if (lat && lng) { lat.value = pos.coords.latitude.toFixed(6); lng.value = pos.coords.longitude.toFixed(6); }
       });
-      say((document.documentElement.lang.indexOf("zh") === 0 ? "已定位：" : "Location: ") +
-          pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5) + " (±" + Math.round(pos.coords.accuracy) + " m)");
+      say(t("located", "Location") + ": " + pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5) +
+          " (±" + Math.round(pos.coords.accuracy) + " m)");
     }, function () {
-      say(document.documentElement.lang.indexOf("zh") === 0 ? "未能获取定位（可继续，提交后会标记）。" : "No location (you can go on; the inspection will be flagged).");
+      say(t("noLocation", "No location"));
     }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
 
   // ---- the checklist form ------------------------------------------------------------------
   var form = document.getElementById("inspection-form");
-  var zh = document.documentElement.lang.indexOf("zh") === 0;
-  var TEXT = zh
-    ? { saving: "保存中…", saved: "已保存", offline: "未保存（网络中断），恢复后自动重试；提交时也会一并发送", uploading: "照片上传中…", failed: "保存失败" }
-    : { saving: "Saving…", saved: "Saved", offline: "Not saved (offline); retrying when back online, and sent with the submit", uploading: "Uploading photo…", failed: "Not saved" };
   var pending = {};   // item id -> true while an answer waits for the network
   var sequence = {};  // item id -> last request number (stale responses are ignored)
 
@@ -115,14 +116,14 @@
   function saveAnswer(item) {
     var id = item.dataset.item, n = (sequence[id] || 0) + 1;
     sequence[id] = n;
-    state(item, TEXT.saving);
+    state(item, t("saving", "saving"));
     return post(form.dataset.answerUrl, answerData(item)).then(function (response) {
       return response.text().then(function (html) {
         if (sequence[id] !== n) { return; }  // a newer answer for this item is on its way
         delete pending[id];
         var current = document.getElementById("item-" + id) || item;
         if (response.headers.get("X-Inspection-Saved") === "1") {
-          state(current, TEXT.saved);
+          state(current, t("saved", "saved"));
           current.classList.remove("has-error");
           var errors = current.querySelector(".errorlist");
           if (errors) { errors.remove(); }
@@ -131,13 +132,13 @@
           current = replaceItem(current, html);
           refreshProgress();
         } else {
-          state(current, TEXT.failed, "flag");
+          state(current, t("failed", "failed"), "flag");
           current.insertAdjacentHTML("beforeend", html);
         }
       });
     }).catch(function () {
       pending[id] = true;
-      state(item, TEXT.offline, "offline");
+      state(item, t("offline", "offline"), "offline");
     });
   }
 
@@ -148,7 +149,7 @@
     data.append("item", item.dataset.item);
     data.append("stage", input.dataset.stage || "fail");
     data.append("photo", file);
-    state(item, TEXT.uploading);
+    state(item, t("uploading", "uploading"));
     // Save the answer first so the re-rendered item keeps what was just tapped.
     return Promise.resolve(saveAnswer(item)).then(function () {
       return post(form.dataset.photoUrl, data);
@@ -157,10 +158,10 @@
         var current = document.getElementById("item-" + item.dataset.item) || item;
         if (html.indexOf('class="item') !== -1) {
           current = replaceItem(current, html);   // shows the thumbnail (or the error), input cleared
-          state(current, response.headers.get("X-Inspection-Saved") === "1" ? TEXT.saved : TEXT.failed,
+          state(current, response.headers.get("X-Inspection-Saved") === "1" ? t("saved", "saved") : t("failed", "failed"),
                 response.headers.get("X-Inspection-Saved") === "1" ? "muted" : "flag");
         } else {
-          state(current, TEXT.failed, "flag");
+          state(current, t("failed", "failed"), "flag");
           current.insertAdjacentHTML("beforeend", html);
         }
       });
@@ -168,7 +169,7 @@
       // Keep the file in the input: the final submit sends it with the form.
       var label = input.closest(".camera");
       if (label) { label.classList.add("has-file"); }
-      state(item, TEXT.offline, "offline");
+      state(item, t("offline", "offline"), "offline");
     });
   }
 
@@ -202,7 +203,7 @@
       var item = itemOf(button);
       post(button.dataset.url, new FormData()).then(function (response) {
         return response.text().then(function (html) { if (item) { replaceItem(item, html); } });
-      }).catch(function () { if (item) { state(item, TEXT.offline, "offline"); } });
+      }).catch(function () { if (item) { state(item, t("offline", "offline"), "offline"); } });
     });
     window.addEventListener("online", retryPending);
     setInterval(retryPending, 15000);

@@ -223,3 +223,30 @@ def test_checklist_pages_issue_a_constant_number_of_queries(reference, published
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(f"/inspections/checklists/{big.pk}/").status_code == 200
     assert len(ctx.captured_queries) == 6  # 247 items: the same six queries
+
+
+def test_an_officer_composes_a_scene_on_a_draft_and_publishes_it(reference, published, login, users):
+    client = login(users["district_officer"])
+    response = client.post(f"/inspections/checklists/{published.pk}/copy/", {"label": "t.2"})
+    draft = ChecklistVersion.objects.get(label="t.2")
+    assert response.status_code == 302 and response["Location"] == f"/inspections/checklists/{draft.pk}/"
+    response = client.post(f"/inspections/checklists/{draft.pk}/scenes/new/", {"code": "market", "name": "农贸市场", "place_types": ["farmers_market"]})
+    assert response.status_code == 302
+    wanted = list(draft.items.filter(code__startswith="SJJ").values_list("pk", flat=True))
+    response = client.post(f"/inspections/checklists/{draft.pk}/scenes/market/", {"items": wanted})
+    assert response.status_code == 302
+    assert set(draft.scenes.get(code="market").items.values_list("code", flat=True)) == {"SJJ-001", "SJJ-002"}
+    # An empty scene is refused with the choice kept; a place type used twice is refused too.
+    response = client.post(f"/inspections/checklists/{draft.pk}/scenes/market/", {"items": []})
+    assert response.status_code == 400 and "场景至少需要一个巡查事项" in response.content.decode()
+    response = client.post(f"/inspections/checklists/{draft.pk}/scenes/new/", {"code": "market2", "name": "市场2", "place_types": ["shop"]})
+    assert response.status_code == 400 and "已被其他场景使用" in response.content.decode() and 'value="market2"' in response.content.decode()
+    assert client.post(f"/inspections/checklists/{draft.pk}/publish/").status_code == 302
+    draft.refresh_from_db()
+    published.refresh_from_db()
+    assert draft.status == "published" and published.status == "retired"
+    # Once published the scene page is read-only and a post changes nothing.
+    page = client.get(f"/inspections/checklists/{draft.pk}/scenes/market/").content.decode()
+    assert "已发布的版本不会再改变" in page
+    client.post(f"/inspections/checklists/{draft.pk}/scenes/market/", {"items": wanted[:1]})
+    assert draft.scenes.get(code="market").items.count() == 2

@@ -89,11 +89,14 @@ def test_officers_and_grid_workers_cannot_open_the_department_view(inspected, us
     assert login(users["grid_worker"]).get("/inspections/results/").status_code == 403
 
 
-def test_place_history_shows_past_inspections_and_pass_rate_per_department(inspected, users, login, worker, place):
+def test_place_history_shows_past_inspections_and_pass_rate_per_department(inspected, users, login, worker, place, django_assert_num_queries):
     second = services.inspection_start(inspector=worker, place=place)
     answer_all(second, worker)
     services.inspection_submit(inspection=second, inspector=worker, latitude=22.95, longitude=113.11)
-    response = login(users["village_staff"]).get(f"/inspections/places/{place.pk}/")
+    client = login(users["village_staff"])
+    # session, user, profile, scope paths, the place, its inspections, pass rates by department (as with one)
+    with django_assert_num_queries(7):
+        response = client.get(f"/inspections/places/{place.pk}/")
     assert response.status_code == 200
     rates = {r.department: r for r in response.context["rates"]}
     # SJJ: 2 items × 2 inspections, one failure → 75 %; XF likewise; CGZF: one "na" is not counted.

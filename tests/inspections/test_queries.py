@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from inspections import services
-from inspections.models import Answer, Inspection
+from inspections.models import Answer, Inspection, Place
 
 from .conftest import answer_all
 
@@ -101,11 +101,12 @@ def test_list_pages_issue_the_same_queries_for_10_and_many_rows(published, tree,
             answer_all(inspection, worker, fail={"SJJ-001"})
             services.inspection_submit(inspection=inspection, inspector=worker, latitude=22.95, longitude=113.11)
 
-    officer = login(users["district_officer"])
+    officer, dept = login(users["district_officer"]), None
+    urls = ("/inspections/list/", "/inspections/places/")
     inspect(3)
-    counts_3 = {url: len(_queries(officer, url)) for url in ("/inspections/list/", "/inspections/places/")}
+    counts_3 = {url: len(_queries(officer, url)) for url in urls}
     inspect(12)
-    counts_15 = {url: len(_queries(officer, url)) for url in ("/inspections/list/", "/inspections/places/")}
+    counts_15 = {url: len(_queries(officer, url)) for url in urls}
     assert counts_3 == counts_15
     # list: 1 session, 2 user, 3 profile, 4 scope paths, 5 count, 6 the page (place, scene, grid, inspector),
     # 7 the user's grids for the filter
@@ -123,3 +124,33 @@ def test_list_pages_issue_the_same_queries_for_10_and_many_rows(published, tree,
     with django_assert_num_queries(13):
         response = dept.get("/inspections/results/")
     assert len(response.context["page"]) == 30  # 15 inspections × SJJ-001, SJJ-002
+
+
+def test_the_pick_a_place_page_and_a_submitted_inspection_issue_constant_queries(published, tree, worker, login, django_assert_num_queries):
+    client = login(worker)
+
+    def add_places(n):
+        for k in range(n):
+            services.place_create(by=worker, name=f"店铺{k}-{n}", place_type="shop", latitude=22.95, longitude=113.11)
+
+    add_places(2)
+    few = len(_queries(client, "/inspections/m/"))
+    add_places(25)
+    # 1 session, 2 user, 3 profile, 4 scope paths, 5 my drafts, 6 places due (with grid and last inspection)
+    with django_assert_num_queries(6):
+        client.get("/inspections/m/")
+    assert few == 6
+    # An htmx search: session, user, profile, scope paths, the places found (≤ 30)
+    with django_assert_num_queries(5):
+        response = client.get("/inspections/m/places/?q=店铺", HTTP_HX_REQUEST="true")
+    assert response.content.decode().count("place-card") == 27
+
+    place = Place.objects.first()
+    inspection = services.inspection_start(inspector=worker, place=place)
+    answer_all(inspection, worker, fail={"XF-001", "SJJ-001"})
+    services.inspection_submit(inspection=inspection, inspector=worker, latitude=22.95, longitude=113.11)
+    # 1 session, 2 user, 3 profile, 4 scope paths, 5 the inspection (place, scene, version, grid, inspector),
+    # 6 its photos, 7 its answers with items, departments and cases
+    with django_assert_num_queries(7):
+        response = client.get(f"/inspections/i/{inspection.client_uuid}/")
+    assert response.content.decode().count('class="item"') == 7
