@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,6 +53,13 @@ def _map_region_code(user) -> str:
         return grids[0].code
     top = grid_selectors.region_list(user=user).order_by("level", "code").only("code").first()
     return top.code if top else ""
+
+
+def _json_for_script(data) -> str:
+    """JSON for a <script type="application/json"> block, like the json_script filter but with
+    Chinese kept as UTF-8 (a third of the size of \\u escapes on a phone's connection)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))  # noqa: S308
 
 
 # --- reporting ------------------------------------------------------------------------------------
@@ -114,7 +123,7 @@ def report(request):
         "after_errors": after_errors,
         "map_region": _map_region_code(request.user),
         "is_hotline": source == Case.Source.HOTLINE,
-        "category_meta": {str(c.pk): {"phrases": c.phrases, "od": c.on_discovery, "name": c.name} for g in groups for c in g.subs},
+        "category_meta": _json_for_script({str(c.pk): {"phrases": c.phrases, "od": c.on_discovery, "name": c.name} for g in groups for c in g.subs}),
         "self_handle_minutes": settings.ECOGRID_SELF_HANDLE_MINUTES,
         "max_mb": settings.EVIDENCE_MAX_IMAGE_MB,
     })

@@ -35,12 +35,17 @@
   var onSpot = document.getElementById("id_fixed_on_spot");
   var onSpotFields = form.querySelector(".on-spot-fields");
 
+  // The search text of each option: code, names, and its phrase templates.
+  options.forEach(function (opt) {
+    var info = meta[opt.querySelector("input").value];
+    opt.dataset.search = (opt.dataset.search + " " + (info ? info.phrases.join(" ") : "")).toLowerCase();
+  });
   search.hidden = false;
   search.addEventListener("input", function () {
     var q = search.value.trim().toLowerCase();
     var shown = 0;
     options.forEach(function (opt) {
-      var hit = !q || opt.dataset.search.toLowerCase().indexOf(q) !== -1;
+      var hit = !q || opt.dataset.search.indexOf(q) !== -1;
       opt.hidden = !hit;
       if (hit) { shown++; }
     });

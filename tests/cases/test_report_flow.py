@@ -256,3 +256,11 @@ def test_photo_taken_far_from_the_reported_place_is_flagged(login, users, catego
     assert case.location_flag in client.get(response.url).content.decode()
     attachment = case.attachments.get()
     assert round(attachment.latitude, 2) == 22.97  # read from EXIF before EXIF was stripped
+
+
+def test_phrase_templates_cannot_break_out_of_the_page(login, users, categories):
+    categories["0507"].phrases = ["</script><script>alert(1)</script>", "门前 & 路边"]
+    categories["0507"].save(update_fields=["phrases"])
+    html = login(users["grid_worker"]).get(REPORT).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in html and "门前 \\u0026 路边" in html
