@@ -24,9 +24,19 @@ PAGE_SIZE = 50
 
 
 def case_queryset_for_user(*, user, verb: str = "view") -> QuerySet[Case]:
-    """Cases in the user's jurisdiction, plus the cases they reported themselves."""
+    """Cases in the user's jurisdiction, plus the cases they reported themselves.
+
+    Department staff see, inside their jurisdiction, only the cases assigned to their
+    unit (or, for a district department, to any of its units).
+    """
     base = Case.objects.all()
     scoped = scope(base, user, verb=verb)
+    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+    if profile is not None and profile.role == "department_staff":
+        from dispatch.models import Department
+
+        units = Department.objects.filter(Q(pk=profile.department_id) | Q(parent_id=profile.department_id)).values("pk")
+        scoped = scoped.filter(department_id__in=units)
     if getattr(user, "is_authenticated", False):
         scoped = scoped | base.filter(reporter=user)
     return scoped

@@ -368,3 +368,13 @@ def test_phone_home_has_the_case_tiles(login, users):
     assert html.index("事件上报") < html.index("我的上报") < html.index("待核查")
     assert reverse("cases:report") in html
 
+
+
+def test_department_staff_see_only_their_departments_cases(login, users, dept_users, departments, report_kwargs, photo):
+    theirs = handled_case(users, dept_users, departments, report_kwargs, photo)
+    other, _ = case_report(reporter=users["grid_worker"], **report_kwargs())
+    other = case_transition(case=other, action="dispatch", actor=users["street_officer"], updates={"department": departments["SJJ-s1"]})
+    client = login(dept_users["cgzf"])
+    assert {c.number for c in client.get(reverse("cases:list")).context["page"]} == {theirs.number}
+    assert client.get(reverse("cases:detail", args=[theirs.number])).status_code == 200
+    assert client.get(reverse("cases:detail", args=[other.number])).status_code == 404
