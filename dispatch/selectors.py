@@ -170,6 +170,7 @@ def decorate_rows(rows, *, user, now) -> None:
         deadline = running_deadline(case)
         case.running_deadline = deadline
         case.bulk_value = f"{case.number}:{case.version}"
+        case.accept_stage = case.status in PRE_ACCEPT
         case.is_overdue = bool(deadline and deadline < now)
         case.is_warned = bool(case.deadline_warned_at) and not case.is_overdue
         case.can_dispatch = case.status in (S.REGISTERED, S.RETURNED)

@@ -6,7 +6,7 @@ app_name = "dispatch"
 
 urlpatterns = [
     # Dispatcher workbench (镇街 / 区 调度) and its htmx counters.
-    path("", views.workbench, name="workbench"),
+    path("workbench/", views.workbench, name="workbench"),
     path("counters/", views.counters, name="counters"),
     # Department workbench (部门报到).
     path("department/", views.department_workbench, name="department"),

@@ -42,7 +42,7 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     # 2. The street dispatcher sees it in the queue, with live counters, and dispatches it
     #    with the rule's suggestion pre-selected.
     browser_login(desktop, "so")
-    assert desktop.url.endswith("/dispatch/")
+    assert desktop.url.endswith("/dispatch/workbench/")
     desktop.wait_for_selector('[data-count="to_dispatch"]')
     assert desktop.inner_text('[data-count="to_dispatch"]') == "1"
     desktop.click(f'tr[data-case="{case.number}"] a:has-text("派遣")')
@@ -85,7 +85,7 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     assert case.status == Case.Status.VERIFIED
 
     # 5. The officer closes it from the workbench.
-    desktop.goto("/dispatch/?status=verified")
+    desktop.goto("/dispatch/workbench/?status=verified")
     desktop.click(f'tr[data-case="{case.number}"] a:has-text("结案")')
     desktop.click("#action-form button[type=submit]")
     desktop.wait_for_load_state("networkidle")
