@@ -264,3 +264,19 @@ def test_phrase_templates_cannot_break_out_of_the_page(login, users, categories)
     html = login(users["grid_worker"]).get(REPORT).content.decode()
     assert "<script>alert(1)" not in html
     assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in html and "门前 \\u0026 路边" in html
+
+
+def test_iphone_heic_photo_is_accepted_at_upload(login, users):
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 60)).save(buf, format="HEIF")
+    client = login(users["grid_worker"])
+    response = upload(client, str(uuid.uuid4()), SimpleUploadedFile("IMG_0042.HEIC", buf.getvalue(), content_type="image/heic"))
+    assert response.status_code == 200
+    pending = PendingUpload.objects.get()
+    assert pending.kind == "photo" and pending.file.name.endswith(".jpg") and pending.width == 640
