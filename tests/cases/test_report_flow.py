@@ -280,3 +280,15 @@ def test_iphone_heic_photo_is_accepted_at_upload(login, users):
     assert response.status_code == 200
     pending = PendingUpload.objects.get()
     assert pending.kind == "photo" and pending.file.name.endswith(".jpg") and pending.width == 640
+
+
+def test_short_video_is_attached_and_served_as_video(login, users, categories):
+    client = login(users["grid_worker"])
+    data = form_data(categories)
+    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 4096
+    assert upload(client, data["client_uuid"], SimpleUploadedFile("clip.mp4", mp4, content_type="video/mp4")).status_code == 200
+    client.post(REPORT, data)
+    attachment = Case.objects.get().attachments.get()
+    assert attachment.kind == "video" and attachment.size == len(mp4)
+    response = client.get(reverse("cases:file", args=[attachment.case.number, attachment.pk]))
+    assert response["Content-Type"] == "video/mp4" and b"".join(response.streaming_content) == mp4
