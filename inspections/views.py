@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -146,8 +147,9 @@ def _item_response(request, inspection, item, errors=None, saved=True):
 
 
 def _error_response(exc: services.InspectionError, status=400):
-    html = "".join(f'<li>{m}</li>' for m in exc.messages)
-    response = HttpResponse(f'<ul class="errorlist">{html}</ul>', status=status)
+    # Messages may quote user input (a file name): escaped like any template output.
+    html = format_html('<ul class="errorlist">{}</ul>', format_html_join("", "<li>{}</li>", ((m,) for m in exc.messages)))
+    response = HttpResponse(html, status=status)
     response["X-Inspection-Saved"] = "0"
     return response
 

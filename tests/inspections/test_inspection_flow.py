@@ -259,3 +259,15 @@ def test_the_photo_upload_endpoint_dedupes_a_retried_photo(published, place, wor
         assert response.status_code == 200 and response["X-Inspection-Saved"] == "1"
     assert InspectionPhoto.objects.count() == 1
     assert f"/inspections/photo/{InspectionPhoto.objects.get().pk}/?thumb=1" in response.content.decode()
+
+
+def test_error_fragments_escape_what_the_user_sent(published, place, worker, login):
+    inspection = services.inspection_start(inspector=worker, place=place)
+    item = _item(inspection, "CGZF-006")
+    response = login(worker).post(
+        f"/inspections/i/{inspection.client_uuid}/photo/",
+        {"item": item.pk, "stage": "fail", "photo": SimpleUploadedFile("<img src=x onerror=alert(1)>.jpg", b"no")},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    html = response.content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
