@@ -104,3 +104,14 @@ def test_place_history_shows_past_inspections_and_pass_rate_per_department(inspe
     assert rates["城管执法"].na == 1 and rates["城管执法"].rate == 100.0
     assert len(response.context["inspections"]) == 2
     assert "75.0%" in response.content.decode()
+
+
+def test_an_export_larger_than_the_bound_is_refused_with_a_message(inspected, dept_users, login, monkeypatch):
+    from inspections import selectors
+
+    monkeypatch.setattr(selectors, "EXPORT_MAX_ROWS", 1)
+    client = login(dept_users["sjj"])
+    response = client.get("/inspections/results/export.xlsx?scene=shop", follow=True)
+    assert response.redirect_chain[0][0] == "/inspections/results/?scene=shop"
+    assert "结果超过 1 条" in response.content.decode()
+    assert not AuditLog.objects.filter(action="export").exists()
