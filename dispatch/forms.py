@@ -3,6 +3,8 @@ the rules (which department may take a case, who may act) live in dispatch.servi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -150,7 +152,7 @@ class ConsultationForm(forms.Form):
 
     def clean_meeting_at(self):
         value = self.cleaned_data["meeting_at"]
-        if value < timezone.now() - timezone.timedelta(days=1):
+        if value < timezone.now() - dt.timedelta(days=1):
             raise forms.ValidationError(_("The meeting time is in the past."))
         return value
 

@@ -404,6 +404,30 @@ def notification_unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def notification_target(*, notification: Notification, user) -> str:
+    """Where opening a message leads: the page where the user acts on it."""
+    from django.urls import reverse
+
+    K = Notification.Kind
+    case = notification.case
+    if case is None:
+        return reverse("dispatch:inbox")
+    if notification.kind == K.CONSULTATION:
+        consultation = scope(Consultation.objects.filter(case=case), user).order_by("-id").first()
+        if consultation is not None:
+            return reverse("dispatch:consultation", args=[consultation.pk])
+    if notification.kind == K.FOLLOW_UP:
+        notice = notice_queryset(user=user).filter(case=case, status=RectificationNotice.Status.ISSUED).order_by("-id").first()
+        if notice is not None:
+            return reverse("dispatch:notice", args=[notice.pk])
+    role = role_of(user)
+    if notification.kind == K.VERIFY_NEEDED and role in (R.GRID_WORKER, R.VILLAGE_STAFF):
+        return reverse("cases:verify", args=[case.number])
+    if role == R.DEPARTMENT_STAFF:
+        return reverse("dispatch:case", args=[case.number])
+    return reverse("cases:detail", args=[case.number])
+
+
 def notification_get_for_user(*, user, pk: int) -> Notification:
     notification = Notification.objects.filter(recipient=user, pk=pk).select_related("case").first()
     if notification is None:

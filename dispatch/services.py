@@ -387,6 +387,12 @@ def _escalate_locked(*, case: Case, actor, reason: str, now: dt.datetime, schedu
         % {"case": _describe(case), "tier": Tier(to_tier).label, "reason": reason, "accept": _local(accept)}
     )
     notification_send(users=selectors.tier_dispatchers(case=case, tier=to_tier), kind=Notification.Kind.ESCALATED, case=case, text=text)
+    if automatic and case.department_id and case.status in (S.DISPATCHED, S.ACCEPTED):
+        # The department that let the deadline pass hears it too.
+        text = _zh(lambda: _("Case %(case)s passed its deadline and was escalated to the %(tier)s tier.") % {
+            "case": _describe(case), "tier": Tier(to_tier).label,
+        })
+        notification_send(users=selectors.department_staff(department=case.department), kind=Notification.Kind.OVERDUE, case=case, text=text)
     return case
 
 
@@ -452,14 +458,21 @@ def _warn_case(*, case: Case, deadline: dt.datetime, now: dt.datetime, result: S
         result.warned.append(case.number)
 
 
-def deadlines_scan(*, now: dt.datetime | None = None, limit: int = 1000) -> ScanResult:
+def deadlines_scan(*, now: dt.datetime | None = None, limit: int = 5000) -> ScanResult:
     """The periodic escalation run: warn at 80 % of a running deadline (once), escalate one tier
     at 100 %, or at the district tier report it overdue (once). Running it twice changes
     nothing more: every step is claimed with a conditional update."""
     now = now or timezone.now()
     schedule = work_schedule()
     result = ScanResult()
-    overdue_ids = list(Case.objects.filter(selectors.overdue_q(now)).order_by("id").values_list("id", flat=True)[:limit])
+    # District-tier cases already reported overdue for their running deadline are done.
+    reported = Q(tier=Tier.DISTRICT) & (
+        Q(status__in=selectors.PRE_ACCEPT, deadline_warned_at__gte=F("accept_deadline"))
+        | Q(status=S.ACCEPTED, deadline_warned_at__gte=F("handle_deadline"))
+    )
+    overdue_ids = list(
+        Case.objects.filter(selectors.overdue_q(now)).exclude(reported).order_by("id").values_list("id", flat=True)[:limit]
+    )
     for case_id in overdue_ids:
         try:
             _overdue_case(case_id=case_id, now=now, schedule=schedule, result=result)
@@ -481,9 +494,9 @@ def deadlines_scan(*, now: dt.datetime | None = None, limit: int = 1000) -> Scan
             | Q(status=S.ACCEPTED, handle_deadline__gt=now, handle_deadline__lte=horizon)
         )
         .select_related("category", "grid", "department")
-        .order_by("id")[:limit]
+        .order_by("id")
     )
-    for case in candidates:
+    for case in candidates.iterator(chunk_size=500):
         deadline = running_deadline(case)
         rule = pick_rule(rules.get(case.category_id, ()), case.region_path)
         if case.status in selectors.PRE_ACCEPT:

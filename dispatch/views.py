@@ -18,7 +18,7 @@ from core.decorators import role_required
 from grids.models import StaffProfile
 
 from . import forms, selectors, services
-from .models import Consultation, Notification, RectificationNotice
+from .models import Consultation, RectificationNotice
 
 R = StaffProfile.Role
 S = Case.Status
@@ -418,11 +418,7 @@ def inbox_badge(request):
 def notification_open(request, pk: int):
     notification = selectors.notification_get_for_user(user=request.user, pk=pk)
     services.notification_mark_read(user=request.user, notification=notification)
-    if notification.case_id is None:
-        return redirect("dispatch:inbox")
-    if selectors.role_of(request.user) == R.DEPARTMENT_STAFF or notification.kind == Notification.Kind.CONSULTATION:
-        return redirect("dispatch:case", number=notification.case.number)
-    return redirect("cases:detail", number=notification.case.number)
+    return redirect(selectors.notification_target(notification=notification, user=request.user))
 
 
 @role_required(*ALL_ROLES)

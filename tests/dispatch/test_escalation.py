@@ -132,3 +132,20 @@ def test_two_concurrent_scans_escalate_once(report, users):
     assert sorted(len(r.escalated) for r in results) == [0, 1]
     case.refresh_from_db()
     assert case.escalation_count == 1 and case.events.filter(action="escalate").count() == 1
+
+
+def test_a_department_that_lets_the_deadline_pass_is_told(report, users, departments, dept_users):
+    case = services.case_dispatch(case=report("0102"), department=departments["CGZF-440604011"], by=users["street_officer"])
+    services.deadlines_scan(now=case.accept_deadline + dt.timedelta(minutes=1))
+    note = Notification.objects.get(kind="overdue", recipient=dept_users["cgzf_s1"], case=case)
+    assert "已升级至镇街层级" in note.text
+
+
+def test_reported_top_tier_cases_do_not_crowd_out_the_others(report, users):
+    top = report("0102")
+    Case.objects.filter(pk=top.pk).update(tier=Tier.DISTRICT)
+    late = top.accept_deadline + dt.timedelta(minutes=1)
+    assert services.deadlines_scan(now=late, limit=1).overdue == [top.number]
+    fresh = report("0102")
+    # With room for one case per run, the already-reported one no longer takes the slot.
+    assert services.deadlines_scan(now=fresh.accept_deadline + dt.timedelta(minutes=1), limit=1).escalated == [fresh.number]

@@ -96,3 +96,23 @@ def test_inbox_list_query_count_is_constant(users, login, django_assert_num_quer
 def test_menu_shows_the_inbox_with_a_live_badge(users, login):
     body = login(users["grid_worker"]).get(reverse("dispatch:inbox")).content.decode()
     assert f'hx-get="{reverse("dispatch:inbox_badge")}"' in body
+
+
+def test_opening_a_message_leads_where_the_user_acts(report, users, departments, dept_users, login):
+    from django.utils import timezone
+
+    case = services.case_dispatch(case=report("0101"), department=departments["CGZF-440604011"], by=users["street_officer"])
+    dept = login(dept_users["cgzf_s1"])
+    dispatched = Notification.objects.get(recipient=dept_users["cgzf_s1"], kind="dispatched")
+    assert dept.get(reverse("dispatch:notification", args=[dispatched.pk]))["Location"] == reverse("dispatch:case", args=[case.number])
+    other = report("0901")
+    consultation = services.consultation_open(case=other, by=users["street_officer"], topic="t", meeting_at=timezone.now(), departments=[departments["CGZF-440604011"]])
+    invite = Notification.objects.get(recipient=dept_users["cgzf_s1"], kind="consultation")
+    assert dept.get(reverse("dispatch:notification", args=[invite.pk]))["Location"] == reverse("dispatch:consultation", args=[consultation.pk])
+    case = services.case_accept(case=case, by=dept_users["cgzf_s1"])
+    from .conftest import photos
+
+    services.case_handle(case=case, by=dept_users["cgzf_s1"], note="已处置", evidence_items=photos())
+    verify = Notification.objects.get(recipient=users["grid_worker"], kind="verify_needed")
+    gw = login(users["grid_worker"])
+    assert gw.get(reverse("dispatch:notification", args=[verify.pk]))["Location"] == reverse("cases:verify", args=[case.number])
