@@ -80,7 +80,55 @@ class Probe:
             out["detail"] = {"unavailable": str(exc)}
         except Exception as exc:  # noqa: BLE001
             out["detail"] = {"error": f"{type(exc).__name__}: {exc}"}
+        out["inspection"] = self._prepare_inspection()
         return out
+
+    def _prepare_inspection(self) -> dict:
+        from inspections.models import Inspection
+
+        try:
+            gw = self.targets.user("grid_worker")
+            self.place = self.targets.inspection_place(gw)
+            self.targets.inspection_cleanup(self.place)
+            draft = self.targets.inspection_draft(gw, self.place)
+        except self.targets.NotAvailable as exc:
+            return {"unavailable": str(exc)}
+        except Exception as exc:  # noqa: BLE001
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        self.urls["inspection_open"] = ("grid_worker", self.targets.url("inspections:inspection", draft.client_uuid))
+        return {
+            "items": draft.scene.items.count(),
+            "inspections": Inspection.objects.filter(status=Inspection.Status.SUBMITTED).count(),
+        }
+
+    def submit_inspections(self, n: int, warmup: int = 0) -> dict:
+        """Submit fresh drafts (every item passed) through the real view; time each POST."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        gw = self.targets.user("grid_worker")
+        client = self.client("grid_worker")
+        times, queries = [], None
+        for i in range(warmup + n + 1):
+            draft = self.targets.inspection_draft(gw, self.place)
+            path = self.targets.url("inspections:submit", draft.client_uuid)
+            data = self.targets.inspection_answers(draft)
+            if i == warmup:  # one request with its queries recorded, untimed
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.post(path, data)
+                queries = [q["sql"] for q in ctx.captured_queries]
+            else:
+                t0 = time.perf_counter()
+                response = client.post(path, data)
+                if i > warmup:
+                    times.append(time.perf_counter() - t0)
+            if response.status_code != 302:
+                return {"error": f"POST {path} answered {response.status_code}"}
+        return {"times": times, "queries": len(queries), "sql": [q[:300] for q in queries]}
+
+    def cleanup(self) -> dict:
+        place = getattr(self, "place", None)
+        return {"removed": self.targets.inspection_cleanup(place) if place is not None else 0}
 
     def time(self, key: str, n: int, warmup: int = 0) -> dict:
         from django.db import connection
@@ -104,7 +152,13 @@ class Probe:
         return {"times": times, "queries": len(queries), "sql": [q[:300] for q in queries]}
 
     def scope(self, mode: str, n: int) -> dict:
-        """A street officer's scoped count of cases: through grids.scoping.scope, or as raw SQL."""
+        """A street officer's scoped count of cases, or the grants lookup behind it.
+
+        ``orm``: ``scope(Case.objects.all(), officer).count()`` with the officer's grants
+        already read (as for every scoped query after the first in a request);
+        ``sql``: the same count as hand-written SQL; ``grants``: ``scope_paths`` for a
+        freshly loaded user (the one grants query a request makes).
+        """
         from django.contrib.auth import get_user_model
         from django.db import connection
 
@@ -112,13 +166,18 @@ class Probe:
         from grids.scoping import scope, scope_paths
 
         name = self.targets.usernames()["street_officer"]
-        paths = scope_paths(get_user_model().objects.get(username=name))
+        User = get_user_model()
+        paths = scope_paths(User.objects.get(username=name))
         times, count = [], None
         for _ in range(n):
-            officer = get_user_model().objects.get(username=name)  # a fresh user: the grants query is timed too
+            officer = User.objects.get(username=name)
+            if mode == "orm":
+                scope_paths(officer)
             t0 = time.perf_counter()
             if mode == "orm":
                 count = scope(Case.objects.all(), officer).count()
+            elif mode == "grants":
+                count = len(scope_paths(officer))
             else:
                 with connection.cursor() as cur:
                     cur.execute(

@@ -119,3 +119,52 @@ def detail_case_number(u) -> str:
     if first is None:
         raise LookupError("no closed case in the officer's scope: seed more cases")
     return first.number
+
+
+# --- inspections (一表巡): the grid worker's checklist form and its submission --------------------------
+
+BENCH_PLACE = "压测餐饮店（基准测试）"  # the place the benchmark inspects, in the grid worker's grid
+
+
+def inspection_place(gw):
+    """The benchmark's place in the worker's own grid (created once per database)."""
+    from grids.models import Region
+    from grids.scoping import scope_paths
+    from inspections import services
+    from inspections.models import Place
+
+    url("inspections:inspection", "00000000-0000-4000-8000-000000000000")
+    grid = Region.objects.get(path=scope_paths(gw)[0])
+    place = Place.objects.filter(name=BENCH_PLACE, grid=grid).first()
+    if place is None:
+        place = services.place_create(
+            by=gw, name=BENCH_PLACE, place_type="restaurant", address="压测路1号",
+            latitude=grid.centre_lat, longitude=grid.centre_lng, grid=grid,
+        )
+    return place
+
+
+def inspection_cleanup(place) -> int:
+    """Delete the inspections the benchmark made at its place (answers and photos first)."""
+    from inspections.models import Answer, Inspection, InspectionPhoto
+
+    ids = list(Inspection.objects.filter(place=place).values_list("id", flat=True))
+    Answer.objects.filter(inspection_id__in=ids).delete()
+    InspectionPhoto.objects.filter(inspection_id__in=ids).delete()
+    Inspection.objects.filter(id__in=ids).delete()
+    return len(ids)
+
+
+def inspection_draft(gw, place):
+    import uuid
+
+    from inspections import services
+
+    return services.inspection_start(inspector=gw, place=place, client_uuid=uuid.uuid4())
+
+
+def inspection_answers(draft) -> dict:
+    """The final form post of a checklist where every item passes."""
+    data = {f"result_{item_id}": "pass" for item_id in draft.scene.items.values_list("id", flat=True)}
+    data.update(latitude=str(draft.place.latitude), longitude=str(draft.place.longitude), remark="")
+    return data

@@ -28,14 +28,13 @@ from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, DailyCounter
 from cases.workflow import TERMINAL_STATES, TRANSITIONS
 
 from . import names, register
-from .writer import BulkWriter, SeedError, next_id, reset_sequence
+from .writer import BulkWriter, SeedError, fast_load, next_id, reset_sequence
 
 S = Case.Status
 SRC = Case.Source
@@ -144,6 +143,10 @@ class CaseFactory:
         # Some streets are busier than others.
         street_weight = {s.id: 0.4 + 1.6 * self.rng.random() for s in regions[2]}
         self.grid_cum = list(accumulate(street_weight[g.street_id] * (0.5 + self.rng.random()) for g in self.grids))
+        first_street = regions[2][0].id if regions[2] else None
+        self.focus = ctx.config.focus
+        self.focus_grids = [g for g in self.grids if g.street_id == first_street] or self.grids
+        self.focus_cum = list(accumulate(1.0 for _ in self.focus_grids))
         self.trusted_cum = list(accumulate(w for _p, w in TRUSTED_PATHS))
         self.untrusted_cum = list(accumulate(w for _p, w in UNTRUSTED_PATHS))
         self.source_cum = list(accumulate(w for _s, w in SOURCE_WEIGHTS))
@@ -178,7 +181,11 @@ class CaseFactory:
     # -- one case -------------------------------------------------------------------------------
     def new(self, pk: int, created: dt.datetime, grid=None, path=None, source=None) -> _Case:
         rng = self.rng
-        grid = grid or self.pick(self.grids, self.grid_cum)
+        if grid is None:
+            if self.focus and rng.random() < self.focus:
+                grid = self.pick(self.focus_grids, self.focus_cum)
+            else:
+                grid = self.pick(self.grids, self.grid_cum)
         if source is None:
             source = self.pick(SOURCE_WEIGHTS, self.source_cum)[0]
         if path is None:
@@ -371,56 +378,8 @@ def day_counts(total: int, days: int, rng, first_day: dt.date) -> list[int]:
     return counts
 
 
-def _fk_checks_off() -> bool:
-    """During the bulk load, skip per-row FK triggers when allowed (as pg_restore --disable-triggers).
-
-    The rows are consistent by construction and :func:`_check_integrity` verifies
-    the foreign keys with one anti-join per column afterwards.
-    """
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cur:
-        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        row = cur.fetchone()
-        if not row or not row[0]:
-            return False
-        cur.execute("SET LOCAL session_replication_role = replica")
-    return True
-
-
-def _check_integrity(first_id: int) -> None:
-    checks = [
-        ("cases_caseevent", "case_id", "cases_case"), ("cases_case", "grid_id", "grids_region"),
-        ("cases_case", "category_id", "cases_casecategory"), ("cases_case", "reporter_id", "auth_user"),
-        ("cases_case", "department_id", "dispatch_department"), ("cases_case", "merged_into_id", "cases_case"),
-        ("cases_caseevent", "actor_id", "auth_user"),
-    ]
-    with connection.cursor() as cur:
-        cur.execute("SET LOCAL session_replication_role = DEFAULT")
-        for table, column, target in checks:
-            key = "case_id" if table == "cases_caseevent" else "id"
-            cur.execute(
-                f"SELECT count(*) FROM {table} t WHERE t.{key} >= %s AND t.{column} IS NOT NULL "
-                f"AND NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = t.{column})",
-                [first_id],
-            )
-            broken = cur.fetchone()[0]
-            if broken:
-                raise SeedError(f"{broken} rows of {table}.{column} point nowhere ({target})")
-
-
-@register("cases", models=("cases.Case", "cases.CaseEvent", "cases.DailyCounter"))
-def seed_cases(ctx) -> int:
-    cfg, rng = ctx.config, ctx.rng
-    now = timezone.now()
-    factory = CaseFactory(ctx, now)
-    sink = CaseSink(factory)
-    tz = ZoneInfo(settings.TIME_ZONE)
-    today = timezone.localtime(now).date()
-    days = max(1, round(cfg.months * 30.44))
-    first_day = today - dt.timedelta(days=days - 1)
-    fk_off = _fk_checks_off()
-    first_pk = pk = next_id(Case)
+def _generate(cfg, rng, factory, sink, tz, now, today, days, first_day, pk) -> int:
+    """Day by day, in time order: each day's reports, some of them original + duplicate pairs."""
     for i, n in enumerate(day_counts(cfg.cases, days, rng, first_day)):
         if not n:
             continue
@@ -450,14 +409,27 @@ def seed_cases(ctx) -> int:
             pk += 1
             k += 1
     sink.flush()
+    return pk
+
+
+@register("cases", models=("cases.Case", "cases.CaseEvent", "cases.DailyCounter"))
+def seed_cases(ctx) -> int:
+    cfg, rng = ctx.config, ctx.rng
+    now = timezone.now()
+    factory = CaseFactory(ctx, now)
+    sink = CaseSink(factory)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localtime(now).date()
+    days = max(1, round(cfg.months * 30.44))
+    first_day = today - dt.timedelta(days=days - 1)
+    with fast_load(Case, CaseEvent):
+        _generate(cfg, rng, factory, sink, tz, now, today, days, first_day, next_id(Case))
     reset_sequence(Case)
     existing = set(DailyCounter.objects.filter(key__in=list(factory.counters)).values_list("key", flat=True))
     with BulkWriter(DailyCounter, ["key", "value"]) as w:
         for key, value in factory.counters.items():
             if key not in existing:
                 w.write((key, value))
-    if fk_off:
-        _check_integrity(first_pk)
     ctx.data["case_states"] = sink.states
     ctx.out("  " + ", ".join(f"{k} {v:,}" for k, v in sorted(sink.states.items(), key=lambda kv: -kv[1])))
     return sink.case_count + sink.event_count + w.count

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from . import register
-from .writer import BulkWriter, next_id, reset_sequence
+from .writer import BulkWriter, SeedError, next_id, reset_sequence
 
 CATEGORIES_JSON = Path(settings.BASE_DIR) / "cases" / "data" / "categories.json"
 DEPARTMENTS_JSON = Path(settings.BASE_DIR) / "dispatch" / "data" / "departments.json"
@@ -126,3 +126,20 @@ def seed_departments(ctx) -> int:
     ctx.data["departments"] = by_region
     ctx.data["department_units"] = units
     return w.count
+
+
+@register("routing", models=("dispatch.RoutingRule",))
+def seed_routing(ctx) -> int:
+    """Routing rules (路由规则) through dispatch's own import of the category file: reference
+    data, ~100 rows, so the app's service is used rather than a bulk write."""
+    from dispatch import services
+    from dispatch.models import RoutingRule
+
+    if not CATEGORIES_JSON.exists() or not hasattr(services, "rules_import_category_file"):
+        ctx.out("  routing        no category file or import service: cases are routed by the seeded tier only")
+        return 0
+    result = services.rules_import_category_file(path=CATEGORIES_JSON)
+    errors = getattr(result, "errors", None)
+    if errors:
+        raise SeedError(f"dispatch refused the routing rules: {errors[:3]}")
+    return RoutingRule.objects.count()

@@ -10,7 +10,5 @@ from . import placeholder
 from . import regions, reference, staff, cases  # noqa: F401,E401  (registration order)
 from . import inspections  # noqa: F401
 
-placeholder("inspections", models=("inspections.Inspection", "inspections.Answer"))
-
 placeholder("people", models=("forms_fill.Person",))
 placeholder("enterprises", models=("credit.Enterprise",))

@@ -173,3 +173,33 @@ def test_bulk_writer_fills_the_columns_it_is_not_given_from_the_model_defaults()
     assert category.created_at is not None and category.parent_id is None
     with pytest.raises(SeedError, match="no column"):
         BulkWriter(Case, ["id", "nonsense"])
+
+
+def test_inspections_carry_their_answers_and_failed_items_point_at_their_cases():
+    from dispatch.models import RoutingRule
+    from inspections.models import Answer, ChecklistVersion, Inspection, Place
+
+    seed(cases=2000, inspections=300)
+    version = ChecklistVersion.objects.get(status=ChecklistVersion.Status.PUBLISHED)
+    assert version.items.count() == 247
+    assert Inspection.objects.count() == 300 and Place.objects.exists()
+    for inspection in Inspection.objects.select_related("scene", "place")[:60]:
+        answers = list(inspection.answers.all())
+        assert len(answers) == inspection.scene.items.count()
+        assert inspection.pass_count + inspection.fail_count + inspection.na_count == len(answers)
+        assert inspection.grid_id == inspection.place.grid_id and inspection.region_path == inspection.place.region_path
+        assert inspection.place.place_type in inspection.scene.place_types
+        assert all(a.region_path == inspection.region_path and a.submitted_at == inspection.submitted_at for a in answers)
+    failed = list(Answer.objects.filter(result="fail").select_related("case", "item", "inspection"))
+    assert failed, "some inspections fail an item"
+    for answer in failed:
+        case = answer.case
+        assert case is not None and case.source == Case.Source.INSPECTION
+        assert case.category_id == answer.item.category_id and case.grid_id == answer.inspection.grid_id
+        assert case.created_at == answer.inspection.submitted_at
+        assert answer.fixed_on_spot == (case.status == Case.Status.SELF_HANDLED)
+        assert answer.department_id == answer.item.department_id
+    # Routing rules come from dispatch's own import of the category file: one default per sub-class.
+    from cases.models import CaseCategory
+
+    assert RoutingRule.objects.filter(region__isnull=True).count() == CaseCategory.objects.filter(parent__isnull=False).count()

@@ -74,7 +74,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--small", action="store_true", help="the reduced configuration (1 district, 10,000 cases)")
         for name in SIZE_OPTIONS:
-            parser.add_argument(f"--{name}", type=int, default=None, help=f"default {getattr(seed.SeedConfig(), name):,}")
+            kind = float if name == "focus" else int
+            parser.add_argument(f"--{name}", type=kind, default=None, help=f"default {getattr(seed.SeedConfig(), name):,}")
         parser.add_argument("--reset", action="store_true", help="empty the seeded tables first")
         parser.add_argument(
             "--reseed", action="store_true",
@@ -93,6 +94,8 @@ class Command(BaseCommand):
         for name in ("cases", "inspections", "people", "enterprises"):
             if getattr(cfg, name) < 0:
                 raise CommandError(f"--{name} cannot be negative")
+        if not 0 <= cfg.focus <= 1:
+            raise CommandError("--focus is a share between 0 and 1")
         return cfg
 
     def handle(self, *args, **options):
