@@ -52,7 +52,7 @@ def test_bench_refuses_sqlite_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark needs PostgreSQL (gunicorn and probes share it)")
-def test_the_small_configuration_runs_end_to_end_and_prints_every_figure(tmp_path):
+def test_the_small_configuration_runs_end_to_end_and_prints_every_figure(tmp_path, django_db_blocker):
     base_name = (settings.DATABASES["default"].get("TEST", {}).get("NAME") or "test_ecogrid") + "_harness"
     url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + base_name))
     out_json = tmp_path / "figures.json"
@@ -67,14 +67,15 @@ def test_the_small_configuration_runs_end_to_end_and_prints_every_figure(tmp_pat
         figures = json.loads(out_json.read_text(encoding="utf-8"))
         rows = {r["figure"]: r for r in figures["rows"]}
         # The table was printed, with the machine it ran on.
-        assert "| figure" in done.stdout and "machine:" in done.stdout
+        assert " figure " in done.stdout and "| value " in done.stdout and "machine:" in done.stdout
         assert figures["large"]["cases"] == 2000 and figures["baseline"]["cases"] == 200
         assert all(r["verdict"] in {"ok", "MISSED", "n/a"} for r in rows.values()), rows
         # The figures that exist now are measured (not "not available").
         measured = {f for f, r in rows.items() if r["verdict"] != "n/a"}
         assert any(f.startswith("staff case list (cases:list), deep page: queries") for f in measured)
         assert any(f.startswith("case detail (cases:detail): server time") for f in measured)
-        assert "scoping: a street officer's case count" in measured
+        assert "scoping: a street officer's case count via grids.scoping" in measured
+        assert any(f.startswith("inspection submit") for f in measured)
         submission = next(r for f, r in rows.items() if f.startswith("case submission"))
         assert submission["verdict"] != "n/a"
         assert submission["raw"]["value"] > 0 and submission["raw"]["baseline"] > 0
@@ -82,6 +83,6 @@ def test_the_small_configuration_runs_end_to_end_and_prints_every_figure(tmp_pat
             if f.endswith(": server time"):
                 assert r["raw"]["value_s"] > 0 and r["raw"]["baseline_s"] > 0
     finally:
-        with connection._nodb_cursor() as cur:
+        with django_db_blocker.unblock(), connection._nodb_cursor() as cur:
             for name in (base_name, f"{base_name}_baseline"):
                 cur.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
