@@ -154,10 +154,11 @@ class Probe:
     def scope(self, mode: str, n: int) -> dict:
         """A street officer's scoped count of cases, or the grants lookup behind it.
 
-        ``orm``: ``scope(Case.objects.all(), officer).count()`` with the officer's grants
-        already read (as for every scoped query after the first in a request);
-        ``sql``: the same count as hand-written SQL; ``grants``: ``scope_paths`` for a
-        freshly loaded user (the one grants query a request makes).
+        ``pair``: ``scope(Case.objects.all(), officer).count()`` with the officer's grants
+        already read (as for every scoped query after the first in a request), alternating
+        request by request with the same count as hand-written SQL (returned as
+        ``times`` and ``sql_times``); ``grants``: ``scope_paths`` for a freshly loaded
+        user (the one grants query a request makes).
         """
         from django.contrib.auth import get_user_model
         from django.db import connection
@@ -168,25 +169,25 @@ class Probe:
         name = self.targets.usernames()["street_officer"]
         User = get_user_model()
         paths = scope_paths(User.objects.get(username=name))
-        times, count = [], None
+        sql = "SELECT count(*) FROM cases_case WHERE " + " OR ".join(["region_path LIKE %s"] * len(paths))
+        times, sql_times, count, sql_count = [], [], None, None
         for _ in range(n):
             officer = User.objects.get(username=name)
-            if mode == "orm":
-                scope_paths(officer)
-            t0 = time.perf_counter()
-            if mode == "orm":
-                count = scope(Case.objects.all(), officer).count()
-            elif mode == "grants":
+            if mode == "grants":
+                t0 = time.perf_counter()
                 count = len(scope_paths(officer))
-            else:
-                with connection.cursor() as cur:
-                    cur.execute(
-                        "SELECT count(*) FROM cases_case WHERE " + " OR ".join(["region_path LIKE %s"] * len(paths)),
-                        [p + "%" for p in paths],
-                    )
-                    count = cur.fetchone()[0]
+                times.append(time.perf_counter() - t0)
+                continue
+            scope_paths(officer)
+            t0 = time.perf_counter()
+            count = scope(Case.objects.all(), officer).count()
             times.append(time.perf_counter() - t0)
-        return {"times": times, "rows": count}
+            t0 = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(sql, [p + "%" for p in paths])
+                sql_count = cur.fetchone()[0]
+            sql_times.append(time.perf_counter() - t0)
+        return {"times": times, "sql_times": sql_times, "rows": count, "sql_rows": sql_count}
 
 
 def main() -> int:

@@ -295,13 +295,17 @@ class Command(BaseCommand):
         times = {"orm": [], "sql": [], "grants": [], "grants_base": []}
         counts = {}
         for _ in range(plan.rounds):
-            for key, probe, mode in (("sql", "large", "sql"), ("orm", "large", "orm"),
-                                     ("grants_base", "baseline", "grants"), ("grants", "large", "grants")):
-                got = probes[probe].call("scope", mode=mode, n=n)
+            got = probes["large"].call("scope", mode="pair", n=n)
+            if "error" in got:
+                return [report.error(label, got["error"])]
+            times["orm"] += got["times"]
+            times["sql"] += got["sql_times"]
+            counts["orm"], counts["sql"] = got["rows"], got["sql_rows"]
+            for key, probe in (("grants_base", "baseline"), ("grants", "large")):
+                got = probes[probe].call("scope", mode="grants", n=n)
                 if "error" in got:
-                    return [report.error(label, got["error"])]
+                    return [report.error(label_grants, got["error"])]
                 times[key] += got["times"]
-                counts[key] = got["rows"]
         if counts["orm"] != counts["sql"]:
             return [report.error(label, f"grids.scoping counted {counts['orm']} but SQL {counts['sql']}")]
         return [
