@@ -190,16 +190,24 @@ def read_manifest() -> dict | None:
         return None
 
 
-def write_manifest(manifest: dict | None) -> None:
+def write_manifest(manifest: dict | None) -> bool:
+    """Store the manifest; False when the role may not comment on the database (then every
+    run reseeds, and a database with data needs --reset)."""
+    from django.db import DatabaseError, transaction
+
     if connection.vendor != "postgresql":
-        return
+        return False
     name = connection.ops.quote_name(settings.DATABASES["default"]["NAME"])
-    with connection.cursor() as cur:
-        if manifest is None:
-            cur.execute(f"COMMENT ON DATABASE {name} IS NULL")
-        else:
-            text = MANIFEST_PREFIX + json.dumps(manifest, ensure_ascii=False, sort_keys=True)
-            cur.execute(f"COMMENT ON DATABASE {name} IS %s", [text])
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            if manifest is None:
+                cur.execute(f"COMMENT ON DATABASE {name} IS NULL")
+            else:
+                text = MANIFEST_PREFIX + json.dumps(manifest, ensure_ascii=False, sort_keys=True)
+                cur.execute(f"COMMENT ON DATABASE {name} IS %s", [text])
+    except DatabaseError:
+        return False
+    return True
 
 
 def run(ctx: SeedContext) -> list[StepResult]:

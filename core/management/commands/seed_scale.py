@@ -142,7 +142,7 @@ class Command(BaseCommand):
             out(f"  {'vacuum analyze':<14} {len(tables)} tables in {time.perf_counter() - t0:.1f} s")
         total = time.perf_counter() - started
         rows = sum(r.rows for r in results)
-        seed.write_manifest({
+        stored = seed.write_manifest({
             "config": cfg.as_dict(),
             "steps_done": [r.name for r in results if r.status == "done"],
             "seeded_at": timezone.now().isoformat(timespec="seconds"),
@@ -150,4 +150,6 @@ class Command(BaseCommand):
             "steps": {r.name: {"status": r.status, "rows": r.rows, "seconds": round(r.seconds, 2), "note": r.note} for r in results},
             "case_states": ctx.data.get("case_states", {}),
         })
+        if connection.vendor == "postgresql" and not stored:
+            out(self.style.WARNING("Could not store what was seeded (COMMENT ON DATABASE needs the database's owner): reruns will reseed."))
         out(self.style.SUCCESS(f"Seeded {rows:,} rows in {total:.1f} s ({rows / total if total else 0:,.0f} rows/s)."))
