@@ -67,6 +67,12 @@ class Probe:
             except Exception as exc:  # noqa: BLE001 - reported in the table
                 out[spec.key] = {"error": f"{type(exc).__name__}: {exc}"}
                 continue
+            if target.marker:
+                page = self.client(spec.role).get(target.deep)
+                if page.status_code != 200 or target.marker not in page.content.decode("utf-8", "replace"):
+                    out[spec.key] = {"error": f"{target.deep} does not show {target.marker}, the row after its cursor: "
+                                              "has the page's cursor parameter changed? (benchmarks/targets.py)"}
+                    continue
             self.urls[f"{spec.key}_first"] = (spec.role, target.first)
             self.urls[f"{spec.key}_deep"] = (spec.role, target.deep)
             out[spec.key] = {"first": target.first, "deep": target.deep, "rows": target.rows}

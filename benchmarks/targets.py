@@ -53,6 +53,7 @@ class PageTarget:
     first: str  # URL of the first page
     deep: str  # URL of the page starting in the middle of the list
     rows: int  # rows in the list (for the table's notes)
+    marker: str = ""  # a case number the deep page must show (else its cursor was ignored)
 
 
 def _with(base: str, **params) -> str:
@@ -69,7 +70,8 @@ def case_list_target(u) -> PageTarget:
     rows = qs.count()
     middle = qs[rows // 2] if rows else None
     deep = _with(base, after=selectors.encode_cursor(middle)) if middle is not None else base
-    return PageTarget(base, deep, rows)
+    following = qs[rows // 2 + 1] if rows > rows // 2 + 1 else None  # the first row after the cursor
+    return PageTarget(base, deep, rows, following.number if following is not None else "")
 
 
 # --- the dispatcher workbench (dispatch:workbench), keyset on (handle_deadline, id) ----------------
@@ -84,7 +86,8 @@ def workbench_target(u) -> PageTarget:
     middle = qs[rows // 2] if rows else None
     param = getattr(selectors, "CURSOR_PARAM", "after")
     deep = _with(base, **{param: selectors.encode_cursor(middle)}) if middle is not None else base
-    return PageTarget(base, deep, rows)
+    following = qs[rows // 2 + 1] if rows > rows // 2 + 1 else None  # the first row after the cursor
+    return PageTarget(base, deep, rows, following.number if following is not None else "")
 
 
 @dataclass(frozen=True)
