@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.scoping import path_in_scope
-from grids.selectors import district, grid_for_point
+from grids.selectors import grid_for_point
 
 from . import evidence
 from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter, PendingUpload, Urgency
@@ -78,6 +78,8 @@ def evidence_check(*, uploads: Iterable[Upload]) -> list[CheckedEvidence]:
 
 def _attach(*, case: Case, event: CaseEvent | None, items: Sequence[CheckedEvidence], stage: str, by) -> list[CaseAttachment]:
     saved = []
+    if not items:
+        return saved
     existing = set(case.attachments.filter(stage=stage).values_list("sha256", flat=True))
     for item in items:
         if item.sha256 in existing:  # the same photo sent twice (a retry) is stored once
@@ -98,11 +100,18 @@ def _attach(*, case: Case, event: CaseEvent | None, items: Sequence[CheckedEvide
 # --- numbering -------------------------------------------------------------------------------
 
 def _next_number(*, district_code: str, day: dt.date) -> str:
+    """Allocate the next number of the day in ONE statement (an upsert that locks the
+    counter row until the transaction ends, so concurrent reports never share a number)."""
     key = f"{district_code}-{day:%Y%m%d}"
-    counter, _created = DailyCounter.objects.select_for_update().get_or_create(key=key)
-    DailyCounter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
-    counter.refresh_from_db(fields=["value"])
-    return f"{key}-{counter.value:05d}"
+    table = connection.ops.quote_name(DailyCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, value) VALUES (%s, 1) "
+            f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [key],
+        )
+        (value,) = cursor.fetchone()
+    return f"{key}-{value:05d}"
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -134,6 +143,19 @@ def case_report(
     existing = Case.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         return _replayed(existing, reporter), False
+    return _case_report_new(
+        reporter=reporter, client_uuid=client_uuid, category=category, description=description, latitude=latitude,
+        longitude=longitude, address=address, source=source, urgency=urgency, uploads=uploads, checked=checked,
+        reporter_name=reporter_name, reporter_phone=reporter_phone, place_name=place_name, grid=grid,
+    )
+
+
+def _case_report_new(
+    *, reporter, client_uuid, category, description, latitude, longitude, address, source, urgency, uploads, checked,
+    reporter_name, reporter_phone, place_name, grid,
+) -> tuple[Case, bool]:
+    """case_report once the caller has looked for an existing case with this UUID (a race
+    that slips past that look is caught by the unique constraint)."""
     if category is None or category.is_major or not category.is_active:
         raise CaseActionError(_("Choose a case category (a sub-class, not a major class)."), code="category")
     if not description or not description.strip():
@@ -142,10 +164,16 @@ def case_report(
     if checked is None:
         checked = evidence_check(uploads=uploads)
     location_flag = _photo_location_flag(items=checked, latitude=latitude, longitude=longitude)
+    # The first step after the report comes from the transition table like every other
+    # step; it is applied to the row before it is inserted (one INSERT, not INSERT+UPDATE).
+    first = TRANSITIONS["register" if source in TRUSTED_SOURCES else "triage"]
+    if S.REPORTED not in first.sources or SYSTEM not in first.roles:  # the table is the authority
+        raise CaseActionError(_("Unknown action."), code="unknown_action")
+    now = timezone.now()
     try:
         with transaction.atomic():
-            case = Case.objects.create(
-                number=_next_number(district_code=_district_code(grid), day=timezone.localdate()),
+            case = Case(
+                number=_next_number(district_code=_district_code(grid), day=timezone.localdate(now)),
                 client_uuid=client_uuid,
                 source=source,
                 category=category,
@@ -161,11 +189,21 @@ def case_report(
                 reporter_phone=reporter_phone,
                 place_name=place_name,
                 location_flag=location_flag,
+                status=first.target,
+                version=2,  # the report, then the first transition: one version per status change
             )
-            event = _event(case=case, actor=reporter, action="report", from_status="", to_status=S.REPORTED, label=reporter_name)
-            _attach(case=case, event=event, items=checked, stage=CaseAttachment.Stage.REPORT, by=case.reporter)
-            next_action = "register" if source in TRUSTED_SOURCES else "triage"
-            case = case_transition(case=case, action=next_action, actor=None)
+            if first.target == S.REGISTERED:
+                from dispatch.routing import route_for_case
+
+                case.registered_at = now
+                for name, value in route_for_case(case, now=now).items():
+                    setattr(case, name, value)
+            case.save(force_insert=True)
+            report_event, _first_event = CaseEvent.objects.bulk_create([
+                _event_row(case=case, actor=reporter, action="report", from_status="", to_status=S.REPORTED, label=reporter_name),
+                _event_row(case=case, actor=None, action=first.action, from_status=S.REPORTED, to_status=first.target),
+            ])
+            _attach(case=case, event=report_event, items=checked, stage=CaseAttachment.Stage.REPORT, by=case.reporter)
     except IntegrityError:
         existing = Case.objects.filter(client_uuid=client_uuid).first()
         if existing is None:
@@ -209,8 +247,8 @@ def _stored(message, **params) -> str:
 def _resolve_grid(*, latitude: float, longitude: float):
     if latitude is None or longitude is None:
         raise CaseActionError(_("The location is missing: allow location access or pick the place on the map."), code="location")
-    root = district()
-    grid = grid_for_point(lat=latitude, lng=longitude, within_path=root.path if root else "")
+    # The district is the root of the tree, so its path is its code (no query needed).
+    grid = grid_for_point(lat=latitude, lng=longitude, within_path=f"{settings.ECOGRID_DISTRICT_CODE}/")
     if grid is None:
         raise CaseActionError(
             _("The location (%(lat).5f, %(lng).5f) is outside the district's grids.") % {"lat": latitude, "lng": longitude},
@@ -230,8 +268,9 @@ def _display_name(user) -> str:
     return getattr(user, "username", "") or ""
 
 
-def _event(*, case, actor, action, from_status, to_status, note="", data=None, label="") -> CaseEvent:
-    return CaseEvent.objects.create(
+def _event_row(*, case, actor, action, from_status, to_status, note="", data=None, label="") -> CaseEvent:
+    """An unsaved event (for bulk_create); CaseEvent.at is auto_now_add, set on insert."""
+    return CaseEvent(
         case=case,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=label or (_display_name(actor) if actor is not None else _("System")),
@@ -241,6 +280,12 @@ def _event(*, case, actor, action, from_status, to_status, note="", data=None, l
         note=note,
         data=data or {},
     )
+
+
+def _event(*, case, actor, action, from_status, to_status, note="", data=None, label="") -> CaseEvent:
+    event = _event_row(case=case, actor=actor, action=action, from_status=from_status, to_status=to_status, note=note, data=data, label=label)
+    event.save(force_insert=True)
+    return event
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -542,12 +587,17 @@ def case_submit(
             raise CaseActionError(_("Add a photo taken before handling."), code="before_photo")
         if not any(p.kind == CaseAttachment.Kind.PHOTO for p in after_items):
             raise CaseActionError(_("Add a photo taken after handling."), code="after_photo")
+    report_kwargs = dict(
+        reporter=reporter, client_uuid=client_uuid, category=category, description=description,
+        latitude=latitude, longitude=longitude, address=address, source=source, urgency=urgency or None,
+        uploads=(), checked=_pending_checked(report_items), place_name=place_name, reporter_name="",
+        reporter_phone="", grid=None,
+    )
+    if not pendings and not fixed_on_spot:
+        # Nothing else to do in the same transaction: the report's own is enough.
+        return _case_report_new(**report_kwargs)
     with transaction.atomic():
-        case, created = case_report(
-            reporter=reporter, client_uuid=client_uuid, category=category, description=description,
-            latitude=latitude, longitude=longitude, address=address, source=source, urgency=urgency or None,
-            checked=_pending_checked(report_items), place_name=place_name,
-        )
+        case, created = _case_report_new(**report_kwargs)
         if created and fixed_on_spot:
             case = case_self_handle(case=case, actor=reporter, before=[], after=_pending_checked(after_items), note=handling_note)
         if created:
