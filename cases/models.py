@@ -211,7 +211,23 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.case.created_at:%Y/%m}/{instance.case.number}/{filename}"
 
 
-class CaseAttachment(TimeStampedModel):
+class EvidenceMetadata(TimeStampedModel):
+    """What cases.evidence reads from a checked photo or video, shared by every evidence file
+    (case attachments, inspection photos)."""
+
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    latitude = models.FloatField(_("photo latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("photo longitude"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CaseAttachment(EvidenceMetadata):
     class Kind(models.TextChoices):
         PHOTO = "photo", _("Photo")
         VIDEO = "video", _("Video")
@@ -229,13 +245,6 @@ class CaseAttachment(TimeStampedModel):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.REPORT)
     file = models.FileField(_("file"), upload_to=evidence_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=evidence_path, blank=True)
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    size = models.PositiveIntegerField(_("size"), default=0)
-    latitude = models.FloatField(_("photo latitude"), null=True, blank=True)
-    longitude = models.FloatField(_("photo longitude"), null=True, blank=True)
-    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:

@@ -334,6 +334,22 @@ def check_case_action(*, case: Case, action: str, actor) -> Transition:
     return transition
 
 
+def case_lock(*, case: Case, expected_version: int | None = None) -> Case:
+    """Re-read `case` under a row lock (inside the caller's transaction); refuse a stale form.
+
+    `expected_version` is the version the user's page showed: if the case changed
+    since, the user is told instead of silently overwriting someone else's step.
+    """
+    locked = Case.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseConflict(
+            _("Case %(number)s was changed by someone else while you were working on it (it is now “%(status)s”). Reload it and try again.")
+            % {"number": locked.number, "status": Case.Status(locked.status).label},
+            code="conflict",
+        )
+    return locked
+
+
 def case_transition(
     *,
     case: Case,
@@ -353,13 +369,7 @@ def case_transition(
     `updates` are extra fields the caller's service sets (department, deadlines …).
     """
     with transaction.atomic():
-        locked = Case.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=case.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise CaseConflict(
-                _("Case %(number)s was changed by someone else while you were working on it (it is now “%(status)s”). Reload it and try again.")
-                % {"number": locked.number, "status": Case.Status(locked.status).label},
-                code="conflict",
-            )
+        locked = case_lock(case=case, expected_version=expected_version)
         transition = check_case_action(case=locked, action=action, actor=actor)
         if transition.needs_note and not note.strip():
             raise CaseActionError(_("Give a reason for “%(action)s”.") % {"action": transition.label}, code="note_required")

@@ -18,16 +18,9 @@ S = Case.Status
 
 # Roles (grids.StaffProfile.Role values) plus "system" for automatic steps and
 # "reporter" for the person who reported the case.
-GW, VS, SO, DO, DS, AD, SYSTEM, REPORTER = (
-    "grid_worker",
-    "village_staff",
-    "street_officer",
-    "district_officer",
-    "department_staff",
-    "administrator",
-    "system",
-    "reporter",
-)
+from core.navigation import AD, DO, DS, GW, SO, VS  # noqa: E402  (the staff roles, one list)
+
+SYSTEM, REPORTER = "system", "reporter"
 OFFICERS = frozenset({SO, DO, AD})
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseCategory, CaseEvent, Tier, Urgency
-from cases.services import CaseActionError, CaseConflict, CheckedEvidence, case_transition
+from cases.services import CaseActionError, CaseConflict, CheckedEvidence, case_lock, case_transition
 from grids.models import Region, StaffProfile
 from grids.scoping import path_in_scope
 
@@ -110,14 +110,7 @@ def _case_event(*, case: Case, actor, action: str, note: str = "", data: dict | 
 
 
 def _lock(case: Case, expected_version: int | None = None) -> Case:
-    locked = Case.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise CaseConflict(
-            _("Case %(number)s was changed by someone else while you were working on it (it is now “%(status)s”). Reload it and try again.")
-            % {"number": locked.number, "status": Case.Status(locked.status).label},
-            code="conflict",
-        )
-    return locked
+    return case_lock(case=case, expected_version=expected_version)
 
 
 def _update_case(case: Case, **fields) -> bool:

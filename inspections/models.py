@@ -28,6 +28,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from cases.models import EvidenceMetadata
 
 
 class ChecklistVersion(TimeStampedModel):
@@ -302,7 +303,7 @@ class Answer(models.Model):
         return f"{self.item.code} {self.result}"
 
 
-class InspectionPhoto(TimeStampedModel):
+class InspectionPhoto(EvidenceMetadata):
     """A photo taken for one item: the failure itself, or the result after fixing it on the spot.
 
     Stored privately under MEDIA_ROOT and served only through views that check jurisdiction.
@@ -320,13 +321,6 @@ class InspectionPhoto(TimeStampedModel):
     stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices, default=Stage.FAIL)
     file = models.FileField(_("file"), upload_to=photo_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=photo_path, blank=True)
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    size = models.PositiveIntegerField(_("size"), default=0)
-    latitude = models.FloatField(_("photo latitude"), null=True, blank=True)
-    longitude = models.FloatField(_("photo longitude"), null=True, blank=True)
-    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inspection photo")

@@ -1,6 +1,6 @@
-"""Escalation through a real Celery worker: messages go through the broker (Redis when
-CELERY_BROKER_URL is set, as in CI; Celery's in-memory transport otherwise) and a worker
-thread runs the task against the committed database, as beat + worker do in production.
+"""Escalation through a real Celery worker: messages go through Redis (CELERY_BROKER_URL,
+as in CI, or the local Redis at redis://127.0.0.1:6379/15) and a worker thread runs the
+task against the committed database, as beat + worker do in production.
 """
 
 import datetime as dt
@@ -9,25 +9,39 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from django.conf import settings
+from django.db import connection
 
 from cases.models import Case, Tier
 from config.celery_app import app
 from dispatch import tasks
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    # The worker thread needs the test database through its own connection, as a real
+    # worker process has; CI runs this on PostgreSQL + Redis (SQLite's in-memory test
+    # database is not shared reliably with a worker thread).
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL, as production workers do"),
+]
 
 
 @pytest.fixture
 def real_worker():
-    broker = settings.CELERY_BROKER_URL or "memory://"
-    backend = broker if broker.startswith("redis") else "cache+memory://"
+    broker = settings.CELERY_BROKER_URL or "redis://127.0.0.1:6379/15"
+    backend = broker
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=broker, result_backend=backend, task_always_eager=False)
+    # Celery caches the broker connection pool and the result backend: drop both so the
+    # producer here and the worker use the broker named above.
+    app.close()
+    app._local.__dict__.pop("backend", None)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield app
     finally:
         app.conf.update(saved)
+        app.close()
+        app._local.__dict__.pop("backend", None)
 
 
 def test_the_worker_escalates_an_overdue_case_once_even_when_the_scan_is_sent_twice(real_worker, report):
