@@ -46,13 +46,6 @@ from benchmarks.seed import SeedConfig
 from .seed_scale import SMALL
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
-# Figures other capabilities will add here as their issues land.
-PENDING_FIGURES = [
-    ("dashboard (数读) at 1 M cases", "the dashboard capability has not landed"),
-    ("one-click fill / .xlsx export of 10,000 people", "forms_fill has not landed"),
-    ("OCR of a business licence", "forms_fill (扫一扫) has not landed"),
-    ("credit rescoring of 50,000 enterprises", "credit has not landed"),
-]
 
 
 @dataclasses.dataclass
@@ -213,7 +206,14 @@ class Command(BaseCommand):
         self.stdout.write("== measuring submissions (gunicorn, 2 sync workers)")
         self.stdout.flush()
         rows += self.submission_rows(plan, env_large)
-        rows += [report.unavailable(fig, why) for fig, why in PENDING_FIGURES]
+        # Each capability's own figures (benchmarks/capabilities/<name>.py).
+        from benchmarks import capabilities
+
+        rows += capabilities.collect(capabilities.Context(
+            small=o["small"], plan=plan, database_url=self.database_url(large_db),
+            baseline_database_url=self.database_url(baseline_db), env_large=env_large,
+            env_baseline=env_base, stdout=self.stdout,
+        ))
 
         info = report.machine()
         with connection.cursor() as cur:

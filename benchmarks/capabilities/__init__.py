@@ -1,0 +1,60 @@
+"""Figures each capability adds to ``manage.py bench``, one module per capability.
+
+A capability ships ``benchmarks/capabilities/<name>.py`` with::
+
+    TITLE = "one-click fill (一表填)"
+
+    def figures(ctx: Context) -> list[Row]:
+        ...   # every timing paired with a baseline measured in this same run
+
+The bench command imports every module of this package (alphabetical order),
+calls ``figures(ctx)`` after the built-in figures and adds the rows to its one
+table. An exception becomes an ERROR row naming the module (the harness rotted);
+a figure that cannot be measured here returns ``report.unavailable(...)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import traceback
+from types import ModuleType
+
+from benchmarks import report
+from benchmarks.report import Row
+
+
+@dataclasses.dataclass
+class Context:
+    small: bool  # the CI configuration (--small): keep it to seconds
+    plan: object  # the bench command's Plan: .large / .baseline SeedConfig, iterations …
+    database_url: str  # the large, seeded database (PostgreSQL)
+    baseline_database_url: str  # the baseline database, same regions and users
+    env_large: dict  # environment for a subprocess bound to the large database
+    env_baseline: dict  # … and to the baseline database
+    stdout: object  # the command's output, for progress lines
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+
+def modules() -> list[ModuleType]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        found.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return found
+
+
+def collect(ctx: Context) -> list[Row]:
+    rows: list[Row] = []
+    for module in modules():
+        title = getattr(module, "TITLE", module.__name__.rsplit(".", 1)[-1])
+        ctx.say(f"== measuring {title}")
+        try:
+            rows += module.figures(ctx)
+        except Exception as exc:  # a broken figure is reported, the others still run
+            rows.append(report.error(title, f"{type(exc).__name__}: {exc}"))
+            ctx.say(traceback.format_exc())
+    return rows
