@@ -26,3 +26,11 @@ CELERY_BEAT_SCHEDULE["dispatch-notice-followups"] = {
     "task": "dispatch.tasks.notice_followups",
     "schedule": 60 * 60,
 }
+
+# core: background jobs (core/jobs.py). A job left pending because the broker was down, or
+# running with a dead worker (no heartbeat for ECOGRID_JOB_HEARTBEAT_TIMEOUT), is picked up
+# again within a minute; old result files (they may hold personal data) are removed.
+CELERY_BEAT_SCHEDULE["core-sweep-jobs"] = {
+    "task": "core.tasks.sweep_jobs",
+    "schedule": 60,
+}

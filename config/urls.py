@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("core.urls")),
     path("", include("grids.urls")),
     path("cases/", include("cases.urls")),
     path("dispatch/", include("dispatch.urls")),

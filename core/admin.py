@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditLog
+from .models import AuditLog, Job
 
 
 @admin.register(AuditLog)
@@ -17,4 +17,20 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Read-only: a job's life is driven by core/jobs.py, never edited by hand."""
+
+    list_display = ["created_at", "kind", "label", "started_by", "status", "progress_done", "progress_total", "attempts"]
+    list_filter = ["status", "kind"]
+    search_fields = ["label", "started_by__username", "uuid"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -183,6 +183,14 @@ ECOGRID_DUPLICATE_RADIUS_M = env.int("ECOGRID_DUPLICATE_RADIUS_M", default=100)
 # gunicorn serves benchmarks.wsgi; never set it in production (docs/performance.md).
 ECOGRID_BENCH_VIEWS = env.bool("ECOGRID_BENCH_VIEWS", default=False)
 
+# The one jurisdiction-scoping function (core reaches it through this path: core/jurisdiction.py).
+ECOGRID_SCOPE_FUNCTION = "grids.scoping.scope"
+# Background jobs (core/jobs.py): a running job without a heartbeat for this many seconds is
+# taken to be dead; a pending one is re-sent after this many; result files are kept this many days.
+ECOGRID_JOB_HEARTBEAT_TIMEOUT = env.int("ECOGRID_JOB_HEARTBEAT_TIMEOUT", default=120)
+ECOGRID_JOB_PENDING_RESEND = env.int("ECOGRID_JOB_PENDING_RESEND", default=60)
+ECOGRID_JOB_RESULT_DAYS = env.int("ECOGRID_JOB_RESULT_DAYS", default=7)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
