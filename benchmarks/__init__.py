@@ -1,6 +1,8 @@
 """Benchmarks at district-to-province scale (issue 6).
 
-Not a Django app: no models, no migrations, nothing mounted in production.
+An app only for its two management commands, ``manage.py bench`` (the one table of
+figures) and ``manage.py seed_scale`` (benchmarks/management/commands): no models, no
+migrations, nothing mounted in production.
 
 - ``benchmarks.seed``   the scale seeder behind ``manage.py seed_scale`` (a registry of
                         seed steps per app, bulk writes with COPY / multi-row INSERT);

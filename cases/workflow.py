@@ -18,7 +18,7 @@ S = Case.Status
 
 # Roles (grids.StaffProfile.Role values) plus "system" for automatic steps and
 # "reporter" for the person who reported the case.
-from core.navigation import AD, DO, DS, GW, SO, VS  # noqa: E402  (the staff roles, one list)
+from core.roles import AD, DO, DS, GW, SO, VS  # noqa: E402  (the staff roles, one list)
 
 SYSTEM, REPORTER = "system", "reporter"
 OFFICERS = frozenset({SO, DO, AD})

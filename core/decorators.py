@@ -3,7 +3,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from .context_processors import user_role
+from .roles import user_role
 
 
 def role_required(*roles):
@@ -18,6 +18,7 @@ def role_required(*roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapper.allowed_roles = frozenset(roles)  # read by tests/security (the jurisdiction matrix)
         return wrapper
 
     return decorator

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "credit",
     "forms_fill",
     "volunteers",
+    "benchmarks",  # only its commands: manage.py bench, manage.py seed_scale (no models)
 ]
 
 MIDDLEWARE = [

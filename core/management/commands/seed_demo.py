@@ -1,8 +1,6 @@
-import importlib
-
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_APPS, DEMO_PASSWORD, DemoContext
+from core.demo import DEMO_PASSWORD, DemoContext, demo_modules
 
 
 class Command(BaseCommand):
@@ -10,13 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ctx = DemoContext(stdout=self.stdout)
-        for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for module in demo_modules():  # every installed app's demo.py (core.demo)
             module.seed(ctx)
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % DEMO_PASSWORD))
         for username, role, note in ctx.logins:

@@ -43,7 +43,7 @@ from benchmarks import report
 from benchmarks.report import Row
 from benchmarks.seed import SeedConfig
 
-from .seed_scale import SMALL
+from benchmarks.management.commands.seed_scale import SMALL
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
