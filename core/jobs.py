@@ -171,6 +171,7 @@ def claim(job_id: int) -> Job | None:
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.PENDING).update(
         status=Job.Status.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, error="",
+        progress_done=0,  # a handler runs whole again after a crash: so does its bar
     )
     if not claimed:
         return None

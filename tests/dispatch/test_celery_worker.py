@@ -6,14 +6,12 @@ task against the committed database, as beat + worker do in production.
 import datetime as dt
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
-from django.conf import settings
 from django.db import connection
 
 from cases.models import Case, Tier
-from config.celery_app import app
 from dispatch import tasks
+from tests.worker import new_queue, worker_thread
 
 pytestmark = [
     pytest.mark.worker,
@@ -27,21 +25,10 @@ pytestmark = [
 
 @pytest.fixture
 def real_worker():
-    broker = settings.CELERY_BROKER_URL or "redis://127.0.0.1:6379/15"
-    backend = broker
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=broker, result_backend=backend, task_always_eager=False)
-    # Celery caches the broker connection pool and the result backend: drop both so the
-    # producer here and the worker use the broker named above.
-    app.close()
-    app._local.__dict__.pop("backend", None)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.update(saved)
-        app.close()
-        app._local.__dict__.pop("backend", None)
+    # A queue of this run's own (tests/worker.py): two runs sharing one Redis must not
+    # steal each other's messages.
+    with worker_thread(new_queue()) as worker_app:
+        yield worker_app
 
 
 def test_the_worker_escalates_an_overdue_case_once_even_when_the_scan_is_sent_twice(real_worker, report):
