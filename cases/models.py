@@ -13,6 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
+from .states import CaseStatus
+from .workflow import EVENT_LABELS, STATUS_COLOURS, TERMINAL_STATES
+
 
 class Urgency(models.TextChoices):
     LOW = "low", _("Low")  # 一般
@@ -57,20 +60,7 @@ class CaseCategory(TimeStampedModel):
 
 
 class Case(TimeStampedModel):
-    class Status(models.TextChoices):
-        REPORTED = "reported", _("Reported")  # 已上报
-        PENDING_TRIAGE = "pending_triage", _("Pending triage")  # 待初筛
-        REJECTED = "rejected", _("Rejected")  # 不予立案
-        MERGED = "merged", _("Merged")  # 已合并
-        REGISTERED = "registered", _("Registered")  # 已立案
-        SELF_HANDLED = "self_handled", _("Handled on discovery")  # 发现即办
-        DISPATCHED = "dispatched", _("Dispatched")  # 已派遣
-        ACCEPTED = "accepted", _("Accepted")  # 已签收
-        RETURNED = "returned", _("Returned")  # 已退单
-        HANDLED = "handled", _("Handled")  # 已处置
-        VERIFIED = "verified", _("Verified")  # 已核查
-        CLOSED = "closed", _("Closed")  # 已结案
-        CANCELLED = "cancelled", _("Cancelled")  # 已撤销
+    Status = CaseStatus  # cases/states.py (the workflow reads it without importing this module)
 
     class Source(models.TextChoices):
         # Context "case source": "Grid worker" is also a role name, translated differently.
@@ -156,15 +146,11 @@ class Case(TimeStampedModel):
 
     @property
     def is_open(self) -> bool:
-        from .workflow import TERMINAL_STATES
-
         return self.status not in TERMINAL_STATES
 
     @property
     def status_colour(self) -> str:
         """The badge colour of the status (presentation only; see workflow.STATUS_COLOURS)."""
-        from .workflow import STATUS_COLOURS
-
         return STATUS_COLOURS.get(self.status, "")
 
 
@@ -194,8 +180,6 @@ class CaseEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from .workflow import EVENT_LABELS
-
         return EVENT_LABELS.get(self.action, self.action)
 
     @property

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Case
+from .states import CaseStatus
 
-S = Case.Status
+S = CaseStatus
 
 # Roles (grids.StaffProfile.Role values) plus "system" for automatic steps and
 # "reporter" for the person who reported the case.

@@ -30,7 +30,7 @@ class DispatchConfig(AppConfig):
         except ImportError:
             labels = None
         if labels is not None:
-            from .services import EVENT_LABELS
+            from .timeline import EVENT_LABELS
 
             labels.update(EVENT_LABELS)
         try:
@@ -38,7 +38,7 @@ class DispatchConfig(AppConfig):
         except ImportError:
             ROUTING_EXPORT_PROVIDERS = None
         if ROUTING_EXPORT_PROVIDERS is not None:
-            from .services import routing_export_provider
+            from .rules_io import routing_export_provider
 
             if routing_export_provider not in ROUTING_EXPORT_PROVIDERS:
                 ROUTING_EXPORT_PROVIDERS.append(routing_export_provider)

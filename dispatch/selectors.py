@@ -342,7 +342,7 @@ def event_label(action: str) -> str:
     """The timeline label: cases.workflow.EVENT_LABELS (dispatch adds its own there in apps.ready)."""
     from cases.workflow import EVENT_LABELS as labels
 
-    from .services import EVENT_LABELS
+    from .timeline import EVENT_LABELS
 
     return str(labels.get(action) or EVENT_LABELS.get(action) or action)
 

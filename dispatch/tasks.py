@@ -6,7 +6,9 @@ scheduled task changes nothing more.
 
 from celery import shared_task
 
-from . import services
+from .escalation import deadlines_scan
+from .notices import notices_followup_scan
+from .notification_email import notification_email_deliver, notification_email_failed
 
 
 @shared_task(
@@ -15,25 +17,23 @@ from . import services
 )
 def scan_deadlines(self):
     """Warn at 80 % of running deadlines, escalate one tier at 100 % (config/schedules.py)."""
-    result = services.deadlines_scan()
+    result = deadlines_scan()
     return {"warned": len(result.warned), "escalated": len(result.escalated), "overdue": len(result.overdue)}
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=900, max_retries=3, acks_late=True)
 def notice_followups(self):
     """Rectification notices whose deadline has come: the follow-up check falls due."""
-    return {"due": len(services.notices_followup_scan())}
-
-
+    return {"due": len(notices_followup_scan())}
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def notification_email(self, notification_id: int):
     """Email one inbox message; SMTP trouble is retried with backoff, then shown as failed in the inbox."""
     try:
-        return services.notification_email_deliver(notification_id=notification_id)
+        return notification_email_deliver(notification_id=notification_id)
     except Exception as exc:
         if self.request.retries >= self.max_retries:
-            services.notification_email_failed(notification_id=notification_id, error=str(exc))
+            notification_email_failed(notification_id=notification_id, error=str(exc))
             return "failed"
         raise self.retry(exc=exc, countdown=min(900, 30 * 2 ** self.request.retries)) from exc
