@@ -1,7 +1,7 @@
 """Pages of the one job model: my jobs, a job's status (page + htmx fragment), its download.
 
-A job is visible to users whose jurisdiction covers the region it ran under
-(``core.jobs.visible_jobs``); anyone else gets 404, so its existence does not leak.
+A job is visible to the user who started it while their jurisdiction covers the region it
+ran under (``core.jobs.visible_jobs``); anyone else gets 404, so its existence does not leak.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -18,7 +18,7 @@ def _job_or_404(request, uuid):
 
 @login_required
 def job_list(request):
-    jobs = visible_jobs(request.user).filter(started_by=request.user)[:50]
+    jobs = visible_jobs(request.user)[:50]
     return render(request, "core/job_list.html", {"jobs": jobs})
 
 

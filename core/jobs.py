@@ -274,15 +274,21 @@ def sweep(now=None) -> dict:
 # ------------------------------------------------------------------------------------ read
 
 def visible_jobs(user):
-    """Jobs whose region lies inside the user's jurisdiction; a job with no region: its starter only."""
+    """Jobs the user started, while the user's jurisdiction still covers the job's region.
+
+    A result is the starter's: another officer of the same street may hold other departments'
+    need-to-know, so results are not shared even inside one jurisdiction. A job with no region
+    (an unrestricted superuser's) is its starter's alone.
+    """
     from django.db.models import Q
 
     from .jurisdiction import scope
 
     if not getattr(user, "is_authenticated", False):
         return Job.objects.none()
-    with_region = scope(Job.objects.exclude(region_path=""), user, path_field="region_path")
-    return Job.objects.filter(Q(pk__in=with_region.values("pk")) | Q(region_path="", started_by=user))
+    mine = Job.objects.filter(started_by=user)
+    in_scope = scope(mine.exclude(region_path=""), user, path_field="region_path")
+    return mine.filter(Q(pk__in=in_scope.values("pk")) | Q(region_path=""))
 
 
 # ------------------------------------------------------------------------------------ self-test

@@ -96,3 +96,23 @@ def path_in_scope(user, path: str, *, verb: str = "view") -> bool:
     """True if a single path lies inside the user's jurisdiction (no query after the first)."""
     paths = scope_paths(user, verb)
     return paths is None or any(path.startswith(p) for p in paths)
+
+
+def job_region_path(user, *, verb: str = "view") -> str:
+    """The region a background job started by ``user`` runs under (core.Job.region_path).
+
+    The user's one region, or the deepest path covering all of them; "" (the starter alone
+    may see the job) for an unrestricted superuser.
+    """
+    paths = scope_paths(user, verb)
+    if not paths:
+        return ""
+    if len(paths) == 1:
+        return paths[0]
+    parts = [p.rstrip("/").split("/") for p in paths]
+    common = []
+    for codes in zip(*parts):
+        if len(set(codes)) != 1:
+            break
+        common.append(codes[0])
+    return "/".join(common) + "/" if common else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -341,34 +340,23 @@ def department_results(request):
 
 
 @role_required(R.DEPARTMENT_STAFF, R.ADMINISTRATOR)
+@require_POST
 def department_results_export(request):
-    """The filtered results as .xlsx, streamed from the database into a temp file (constant memory)."""
-    import xlsxwriter
+    """Start the filtered results' .xlsx export as a background job (any size) and show its progress."""
+    from core.jobs import start_job
+    from grids.scoping import job_region_path
+
+    from .jobs import EXPORT_KIND, export_params
 
     department, form, filters = _department_query(request)
+    back = reverse("inspections:department_results") + "?" + request.GET.urlencode()
     if filters is None:
-        return redirect(reverse("inspections:department_results") + "?" + request.GET.urlencode())
-    qs = selectors.department_answers(user=request.user, department=department, filters=filters)
-    if qs.count() > selectors.EXPORT_MAX_ROWS:
-        messages.error(request, _("More than %(n)s results: narrow the filters (e.g. a date range) and export again.") % {"n": selectors.EXPORT_MAX_ROWS})
-        return redirect(reverse("inspections:department_results") + "?" + request.GET.urlencode())
-    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx")
-    workbook = xlsxwriter.Workbook(tmp.name, {"constant_memory": True})
-    sheet = workbook.add_worksheet(_("Results"))
-    headers = [_("Submitted at"), _("Grid"), _("Place"), _("Address"), _("Scene"), _("Item code"), _("Item"), _("Result"),
-               _("Fail reason"), _("Remark"), _("Fixed on the spot"), _("Case number"), _("Inspector")]
-    sheet.write_row(0, 0, headers, workbook.add_format({"bold": True}))
-    ids = []
-    for n, (pk, row) in enumerate(selectors.department_export_rows(qs), start=1):
-        sheet.write_row(n, 0, row)
-        ids.append(pk)
-    workbook.close()
-    audit_record(user=request.user, action="export", object_type="inspections.Answer", object_ids=ids,
-                 reason=f"{department.code} {request.GET.urlencode()}"[:255], request=request)
-    tmp.seek(0)
-    name = f"inspection-results-{department.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(tmp, as_attachment=True, filename=name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return redirect(back)
+    params = export_params(department=department, filters=filters)
+    params.update(query=request.GET.urlencode()[:200], language=request.LANGUAGE_CODE)
+    job = start_job(EXPORT_KIND, user=request.user, region_path=job_region_path(request.user), params=params,
+                    label=_("Inspection results of %(department)s (.xlsx)") % {"department": department.name})
+    return redirect(job.get_absolute_url())
 
 
 # =========================================================================== checklist (officers)

@@ -140,7 +140,7 @@ def test_old_result_files_are_removed(db, users, tree, django_capture_on_commit_
     assert not os.path.exists(path)
 
 
-def test_progress_page_fragment_and_download_for_users_in_scope_only(db, users, tree, login, client, django_capture_on_commit_callbacks):
+def test_progress_page_fragment_and_download_for_the_starter_only(db, users, tree, login, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_job("core.selftest", user=users["village_staff"], region_path=tree["v1"].path,
                              params={"steps": 2, "delay": 0}, label="自检", sensitive=True)
@@ -154,9 +154,8 @@ def test_progress_page_fragment_and_download_for_users_in_scope_only(db, users, 
     got = client.get(download)
     assert got.status_code == 200 and b"".join(got.streaming_content).startswith(str(job.uuid).encode())
     assert AuditLog.objects.filter(action="download", user=users["village_staff"], object_ids=[str(job.uuid)]).count() == 1
-    # the street covering the village may read it; a sibling street's or village's user may not
-    login(users["street_officer"])
-    assert client.get(download).status_code == 200
+    # a result is its starter's: not even the street covering the village reads it (another
+    # department's need-to-know may be in it), nor a sibling village or street
     from grids.models import StaffProfile
     from grids.services import staff_create
 
@@ -164,7 +163,7 @@ def test_progress_page_fragment_and_download_for_users_in_scope_only(db, users, 
                            regions=[tree["v2"]], verbs=("view", "manage"))
     other_street = staff_create(username="so2", password="pw-for-tests-1", full_name="祖庙", role=StaffProfile.Role.STREET_OFFICER,
                                 regions=[tree["s2"]], verbs=("view", "dispatch"))
-    for outsider in (sibling, other_street):
+    for outsider in (users["street_officer"], sibling, other_street):
         login(outsider)
         assert client.get(detail).status_code == 404
         assert client.get(download).status_code == 404
@@ -189,3 +188,17 @@ def test_my_jobs_lists_only_my_own(db, users, tree, login, client, django_captur
     login(users["village_staff"])
     body = client.get(reverse("core:job_list")).content.decode()
     assert str(mine.uuid) in body and str(theirs.uuid) not in body
+
+
+def test_a_starter_who_lost_the_region_loses_the_result(db, users, tree, login, client, django_capture_on_commit_callbacks):
+    from guardian.shortcuts import remove_perm
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _start(users["village_staff"], tree["v1"].path)
+    login(users["village_staff"])
+    assert client.get(reverse("core:job_download", args=[job.uuid])).status_code == 200
+    remove_perm("grids.view_region", users["village_staff"], tree["v1"])
+    from grids.scoping import forget_scope
+
+    forget_scope(users["village_staff"])
+    assert client.get(reverse("core:job_download", args=[job.uuid])).status_code == 404
