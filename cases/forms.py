@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Case, Urgency
@@ -161,6 +163,13 @@ class CaseFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
+    # Set by the dashboard's links (dashboard app): reported from/to (inclusive), department, group.
+    since = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    department = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    group = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        ("", ""), ("found", "found"), ("open", "open"), ("dispatched", "dispatched"), ("overdue", "overdue"), ("escalated", "escalated"),
+    ])
 
     def __init__(self, *args, categories=(), regions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +192,18 @@ class CaseFilterForm(forms.Form):
             "category": data.get("category") or None,
             "region_path": self.region_paths.get(data.get("region") or ""),
             "source": data.get("source") or None,
+            "since": _day_start(data.get("since")),
+            "until": _day_start(data["until"] + datetime.timedelta(days=1)) if data.get("until") else None,
+            "department": data.get("department") or None,
+            "group": data.get("group") or None,
         }
+
+
+def _day_start(day):
+    """The start of a local day as an aware datetime (None for no day)."""
+    if day is None:
+        return None
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 class CategoryImportForm(forms.Form):

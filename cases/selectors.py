@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import geo
@@ -60,7 +61,28 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
         qs = qs.filter(region_path__startswith=region_path)
     if source := filters.get("source"):
         qs = qs.filter(source=source)
+    # From the dashboard's click-through (dashboard app): reported in [since, until), the
+    # department now holding the case, and the dashboard's groups of statuses.
+    if since := filters.get("since"):
+        qs = qs.filter(created_at__gte=since)
+    if until := filters.get("until"):
+        qs = qs.filter(created_at__lt=until)
+    if department := filters.get("department"):
+        qs = qs.filter(department__code=department)
+    if group := filters.get("group"):
+        qs = qs.filter(CASE_GROUPS[group]())
     return qs.order_by("-created_at", "-id")
+
+
+# The dashboard's counts as case-list filters (dashboard/facts.py defines them).
+_NOT_FOUND = ("merged", "rejected", "cancelled", "pending_triage", "reported")
+CASE_GROUPS = {
+    "found": lambda: Q(registered_at__isnull=False) & ~Q(status__in=_NOT_FOUND),
+    "open": lambda: Q(status__in=OPEN_STATES) & ~Q(status__in=_NOT_FOUND),
+    "dispatched": lambda: Q(department__isnull=False) & ~Q(status__in=_NOT_FOUND),
+    "overdue": lambda: Q(status__in=OPEN_STATES, handle_deadline__lt=timezone.now()) & ~Q(status__in=_NOT_FOUND),
+    "escalated": lambda: Q(escalation_count__gt=0) & ~Q(status__in=_NOT_FOUND),
+}
 
 
 def case_get_for_user(*, user, number: str) -> Case:

@@ -34,3 +34,10 @@ CELERY_BEAT_SCHEDULE["core-sweep-jobs"] = {
     "task": "core.tasks.sweep_jobs",
     "schedule": 60,
 }
+
+# dashboard: the 数读 rollups follow the case timeline; every page view also applies what
+# is new (a few hundred cases at most), so a one-minute run keeps that share small.
+CELERY_BEAT_SCHEDULE["dashboard-refresh-rollups"] = {
+    "task": "dashboard.tasks.refresh_rollups",
+    "schedule": 60,
+}

@@ -23,4 +23,5 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("forms/", include("forms_fill.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "credit",
     "forms_fill",
     "volunteers",
+    "dashboard",  # 数读 and the map base layers
     "benchmarks",  # only its commands: manage.py bench, manage.py seed_scale (no models)
 ]
 
@@ -180,6 +181,19 @@ ECOGRID_WORKING_PERIODS = env("ECOGRID_WORKING_PERIODS", default="08:30-12:00,14
 ECOGRID_SELF_HANDLE_MINUTES = env.int("ECOGRID_SELF_HANDLE_MINUTES", default=30)
 # Radius for duplicate hints while reporting.
 ECOGRID_DUPLICATE_RADIUS_M = env.int("ECOGRID_DUPLICATE_RADIUS_M", default=100)
+# Map base layer (dashboard.maps, every map): a tile URL template — an intranet tile server or
+# 天地图 with its key, e.g. https://t{s}.tianditu.gov.cn/vec_w/wmts?…&tk=KEY with subdomains
+# 01234567 — or empty: grid boundaries (and the uploaded GeoJSON overlays) on a plain background.
+ECOGRID_MAP_TILE_URL = env("ECOGRID_MAP_TILE_URL", default="")
+ECOGRID_MAP_TILE_ATTRIBUTION = env("ECOGRID_MAP_TILE_ATTRIBUTION", default="")
+ECOGRID_MAP_TILE_SUBDOMAINS = env("ECOGRID_MAP_TILE_SUBDOMAINS", default="abc")
+ECOGRID_MAP_TILE_MAX_ZOOM = env.int("ECOGRID_MAP_TILE_MAX_ZOOM", default=18)
+if ECOGRID_MAP_TILE_URL:  # the tile server's images must pass the CSP
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(ECOGRID_MAP_TILE_URL)
+    _host = ".".join("*" if "{s}" in label else label for label in _tiles.netloc.split("."))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
 # The benchmark's bare insert view (benchmarks/urls.py) exists only when this is on and
 # gunicorn serves benchmarks.wsgi; never set it in production (docs/performance.md).
 ECOGRID_BENCH_VIEWS = env.bool("ECOGRID_BENCH_VIEWS", default=False)

@@ -11,7 +11,7 @@
   var el = document.getElementById("case-map");
   if (el && window.L) {
     var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-    var map = L.map(el, { attributionControl: false }).setView(point, 17);
+    var map = (window.EcoMap ? window.EcoMap.create(el) : L.map(el, { attributionControl: false })).setView(point, 17);  // shared base layers
     L.circleMarker(point, { radius: 9, color: "#c0392b", weight: 3, fillOpacity: 0.6 }).addTo(map);
     fetch(el.dataset.geojson, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       if (data) { L.geoJSON(data, { style: { color: "#1b7f4b", weight: 2, fillOpacity: 0.04 } }).addTo(map); }

@@ -132,7 +132,7 @@
   }
 
   if (mapEl && window.L) {
-    map = L.map(mapEl, { attributionControl: false });
+    map = window.EcoMap ? window.EcoMap.create(mapEl) : L.map(mapEl, { attributionControl: false });  // the shared base layers (static/js/ecomap.js)
     map.setView([23.0, 113.1], 13);
     fetch(mapEl.dataset.geojson, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       if (!data || !data.features.length) { return; }

@@ -1,0 +1,379 @@
+"""Reads of the dashboard (数读): the numbers of one region and period, from the rollups.
+
+A period is split into whole calendar months (read from the monthly rollup rows) and
+at most two partial months at its ends (read from the per-case facts of those days, an
+index range). Nothing reads the cases table in bulk: the only query on it is the live
+"overdue now" count, which the dispatch queue's partial index answers.
+Scoping: the region must lie inside the user's jurisdiction (grids.scoping), else 404;
+every row read is under that region's path, so a village user sees only its village.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseCategory
+from grids.models import Region
+from grids.scoping import path_in_scope, scope, scope_paths
+
+from . import facts
+from .models import MEASURES, CaseFact, CaseRollup
+
+# The statuses of the dispatch queue's partial index (cases.Case.Meta: case_dispatch_queue_idx).
+QUEUE_STATES = ["registered", "returned", "dispatched", "accepted", "handled", "verified"]
+DIMS = ("all", "cat", "src", "dept", "hrs")
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def months(self) -> tuple[dt.date, dt.date] | None:
+        """(first, last) whole months inside the period, or None."""
+        first = self.start if self.start.day == 1 else _next_month(self.start)
+        last_day_month = self.end.replace(day=1)
+        last = last_day_month if self.end.day == calendar.monthrange(self.end.year, self.end.month)[1] else _prev_month(last_day_month)
+        return (first, last) if first <= last else None
+
+    @property
+    def edges(self) -> list[tuple[dt.date, dt.date]]:
+        """The day ranges not covered by whole months."""
+        months = self.months
+        if months is None:
+            return [(self.start, self.end)]
+        out = []
+        if self.start < months[0]:
+            out.append((self.start, months[0] - dt.timedelta(days=1)))
+        after = _next_month(months[1])
+        if after <= self.end:
+            out.append((after, self.end))
+        return out
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return start, end
+
+
+def _next_month(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _prev_month(d: dt.date) -> dt.date:
+    return (d.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def period_preset(name: str, *, today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    if name == "last_month":
+        first = _prev_month(today)
+        return Period(first, today.replace(day=1) - dt.timedelta(days=1))
+    if name == "year":
+        return Period(today.replace(month=1, day=1), today.replace(month=12, day=31))
+    if name == "last_year":
+        return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+    if name == "30d":
+        return Period(today - dt.timedelta(days=29), today)
+    first = today.replace(day=1)  # "month"
+    return Period(first, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+
+
+# --- the region -----------------------------------------------------------------------------
+
+def dashboard_regions(*, user) -> list[Region]:
+    """The top regions the user may open the dashboard for (the district for a superuser)."""
+    paths = scope_paths(user)
+    if paths is None:
+        paths = (f"{settings.ECOGRID_DISTRICT_CODE}/",)
+    return list(Region.objects.filter(path__in=paths, level__lte=Region.Level.VILLAGE).order_by("path"))
+
+
+def dashboard_region(*, user, code: str = "") -> Region:
+    """The region of the dashboard: `code` if inside the user's scope (else 404), or the user's first."""
+    if code:
+        region = Region.objects.filter(code=code, level__lte=Region.Level.VILLAGE).first()
+        if region is None or not path_in_scope(user, region.path):
+            raise Http404(_("Not found, or outside your jurisdiction."))
+        return region
+    regions = dashboard_regions(user=user)
+    if not regions:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return regions[0]
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+def rates(m: dict) -> dict:
+    """The ratios shown beside the counts (None where the denominator is 0)."""
+
+    def ratio(a, b):
+        return (m.get(a, 0) / m[b]) if m.get(b) else None
+
+    resolved = m.get("closed", 0) + m.get("self_handled", 0)
+    return {
+        "resolved": resolved,
+        "closure_rate": resolved / m["found"] if m.get("found") else None,  # 结案率
+        "on_time_rate": ratio("closed_on_time", "closed_with_deadline"),  # 按期结案率
+        "return_rate": ratio("returned", "dispatched"),  # 退单率
+        "rework_rate": ratio("reworked", "dispatched"),  # 返工率
+        "self_fast_rate": ratio("self_fast", "self_handled"),  # 发现即办 30 分钟内
+        "avg_hours": (m["minutes_sum"] / m["hours_n"] / 60) if m.get("hours_n") else None,
+        "accepted_on_time_rate": ratio("d_accepted_on_time", "d_accepted"),
+        "handled_on_time_rate": ratio("d_handled_on_time", "d_handled"),
+    }
+
+
+def p90_hours(bins: dict[str, int]) -> str | None:
+    """The histogram bin (upper bound, working hours) holding the 90th percentile."""
+    n = sum(bins.values())
+    if not n:
+        return None
+    rank = -(-9 * n // 10)  # ceil(0.9 n)
+    seen = 0
+    for edge in [*map(str, facts.HOUR_BINS), facts.INF_BIN]:
+        seen += bins.get(edge, 0)
+        if seen >= rank:
+            return edge
+    return facts.INF_BIN
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    period: Period
+    totals: dict = field(default_factory=facts.empty)
+    by_dim: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(facts.empty)))
+    children: dict = field(default_factory=lambda: defaultdict(facts.empty))  # path -> measures
+    grids: dict = field(default_factory=lambda: defaultdict(facts.empty))  # grid path -> measures
+    months: dict = field(default_factory=lambda: defaultdict(facts.empty))
+    weeks: dict = field(default_factory=lambda: defaultdict(facts.empty))
+    overdue: int = 0
+    inspections: dict = field(default_factory=dict)
+
+    def take(self, grain, period, level, path, dim, value, measures) -> None:
+        """Route one rollup row (or one fact's row) to the tables it feeds."""
+        lvl = self.region.level
+        if level == lvl and path == self.region.path:
+            if dim == "all":
+                if grain == "w":
+                    facts.add_into(self.weeks[period], measures)
+                    return
+                facts.add_into(self.totals, measures)
+                facts.add_into(self.months[facts.month_start(period)], measures)
+            else:
+                facts.add_into(self.by_dim[dim][value], measures)
+        if grain == "m" and dim == "all":
+            if level == lvl + 1:
+                facts.add_into(self.children[path], measures)
+            if level == 4:
+                facts.add_into(self.grids[path], measures)
+
+
+def dashboard_get(*, user, region: Region, period: Period, with_inspections: bool = True) -> Dashboard:
+    """Every number of the dashboard page for `region` (already checked in scope) and `period`."""
+    board = Dashboard(region=region, period=period)
+    lvl, path = region.level, region.path
+    months = period.months
+    sums = {m: Sum(m) for m in MEASURES}
+    if months is not None:
+        # 1. the region's own rows: every dimension, per month.
+        own = (
+            CaseRollup.objects.filter(grain="m", dim__in=DIMS, level=lvl, region_path=path, period__range=months)
+            .values("period", "dim", "value").annotate(**sums).order_by()
+        )
+        for r in own:
+            board.take("m", r["period"], lvl, path, r["dim"], r["value"], {m: r[m] for m in MEASURES})
+        # 2. the children (and, below a street, the grids are the children).
+        below = [lvl + 1] if lvl + 1 >= 4 else [lvl + 1, 4]
+        rows = (
+            CaseRollup.objects.filter(grain="m", dim="all", level__in=below, region_path__startswith=path, period__range=months)
+            .values("level", "region_path").annotate(**sums).order_by()
+        )
+        for r in rows:
+            board.take("m", months[0], r["level"], r["region_path"], "all", "", {m: r[m] for m in MEASURES})
+    # 3. the weeks overlapping the period.
+    weeks = (
+        CaseRollup.objects.filter(grain="w", dim="all", level=lvl, region_path=path,
+                                  period__range=(facts.week_start(period.start), period.end))
+        .values("period").annotate(**sums).order_by()
+    )
+    for r in weeks:
+        board.take("w", r["period"], lvl, path, "all", "", {m: r[m] for m in MEASURES})
+    # 4. the partial months at the ends, from the facts of those days.
+    for first, last in period.edges:
+        for fact in CaseFact.objects.filter(day__range=(first, last), region_path__startswith=path, contribution__isnull=False).values_list(
+            "day", "region_path", "contribution"
+        ).iterator(chunk_size=5000):
+            day, fpath, contribution = fact
+            for key, measures in facts.rollup_rows(contribution, day=day, region_path=fpath, min_level=lvl):
+                grain, _p, level, rpath, dim, value = key
+                if grain == "w":
+                    continue  # weeks come from the weekly rows
+                board.take(grain, day, level, rpath, dim, value, measures)
+    # 5. open cases past their handling deadline now (live; the dispatch queue's partial index).
+    start, end = period.bounds()
+    board.overdue = Case.objects.filter(
+        status__in=QUEUE_STATES, handle_deadline__lt=timezone.now(), region_path__startswith=path,
+        created_at__gte=start, created_at__lt=end,
+    ).count()
+    if with_inspections:
+        board.inspections = inspections_summary(user=user, region=region, period=period)
+    return board
+
+
+# --- labels for the tables --------------------------------------------------------------------
+
+@dataclass
+class Line:
+    """One row of a breakdown table: a label, its measures and rates, and the case-list filter."""
+
+    key: str
+    label: str
+    m: dict
+    filters: dict
+
+    @property
+    def r(self) -> dict:
+        return rates(self.m)
+
+
+def region_lines(board: Dashboard, paths: dict) -> list[Line]:
+    regions = {r.path: r for r in Region.objects.filter(path__in=list(paths)).only("code", "name", "path", "level")}
+    lines = []
+    for path, m in paths.items():
+        r = regions.get(path)
+        if r is None or not m.get("found") and not m.get("open"):
+            continue
+        lines.append(Line(r.code, r.name, m, {"region": r.code}))
+    lines.sort(key=lambda line: (-line.m["found"], line.label))
+    return lines
+
+
+def category_lines(board: Dashboard) -> tuple[list[Line], list[Line]]:
+    """(major classes, sub-classes) with their counts, largest first."""
+    by_cat = board.by_dim.get("cat", {})
+    ids = [int(v) for v in by_cat if v.isdigit()]
+    cats = {c.pk: c for c in CaseCategory.objects.filter(pk__in=ids).select_related("parent")}
+    subs, majors = [], defaultdict(facts.empty)
+    major_obj = {}
+    for value, m in by_cat.items():
+        c = cats.get(int(value)) if value.isdigit() else None
+        if c is None or not m.get("found"):
+            continue
+        subs.append(Line(c.code, f"{c.code} {c.name}", m, {"category": c.code}))
+        if c.parent_id:
+            facts.add_into(majors[c.parent_id], m)
+            major_obj[c.parent_id] = c.parent
+    major_lines = [Line(major_obj[k].code, f"{major_obj[k].code} {major_obj[k].name}", m, {"category": major_obj[k].code}) for k, m in majors.items()]
+    subs.sort(key=lambda line: (-line.m["found"], line.key))
+    major_lines.sort(key=lambda line: (-line.m["found"], line.key))
+    return major_lines, subs
+
+
+def source_lines(board: Dashboard) -> list[Line]:
+    labels = dict(Case.Source.choices)
+    lines = [Line(v, str(labels.get(v, v)), m, {"source": v}) for v, m in board.by_dim.get("src", {}).items() if m.get("found")]
+    lines.sort(key=lambda line: -line.m["found"])
+    return lines
+
+
+def department_lines(board: Dashboard) -> list[Line]:
+    from dispatch.models import Department
+
+    by_dept = board.by_dim.get("dept", {})
+    names = dict(Department.objects.filter(code__in=list(by_dept)).values_list("code", "name"))
+    lines = [Line(code, names.get(code, code), m, {"department": code}) for code, m in by_dept.items() if any(m.values())]
+    lines.sort(key=lambda line: (-line.m["d_received"], line.label))
+    return lines
+
+
+def trend_lines(board: Dashboard, *, grain: str) -> list[Line]:
+    data = board.weeks if grain == "w" else board.months
+    lines = []
+    for period in sorted(data):
+        m = data[period]
+        if grain == "w":
+            last = period + dt.timedelta(days=6)
+            label = f"{period:%Y-%m-%d}"
+        else:
+            last = _next_month(period) - dt.timedelta(days=1)
+            label = f"{period:%Y-%m}"
+        first, last = max(period, board.period.start), min(last, board.period.end)
+        lines.append(Line(label, label, m, {"since": first.isoformat(), "until": last.isoformat()}))
+    return lines
+
+
+def hours_bins(board: Dashboard) -> dict[str, int]:
+    return {v: m.get("hours_n", 0) for v, m in board.by_dim.get("hrs", {}).items()}
+
+
+# --- inspections ------------------------------------------------------------------------------
+
+def inspections_summary(*, user, region: Region, period: Period) -> dict:
+    """Places inspected and the pass rate by department, for submitted inspections in the period.
+
+    Two indexed aggregates (inspections' recent and department indexes) over the period's rows.
+    """
+    try:
+        from inspections.models import Answer, Inspection
+    except ImportError:  # pragma: no cover - inspections is always installed here
+        return {}
+    start, end = period.bounds()
+    inspections = scope(Inspection.objects.filter(status=Inspection.Status.SUBMITTED, submitted_at__gte=start, submitted_at__lt=end,
+                                                   region_path__startswith=region.path), user)
+    totals = inspections.aggregate(n=Count("id"), places=Count("place_id", distinct=True))
+    rows = (
+        scope(Answer.objects.filter(submitted_at__gte=start, submitted_at__lt=end, region_path__startswith=region.path), user)
+        .values("department__code", "department__name")
+        .annotate(passed=Count("id", filter=Q(result="pass")), failed=Count("id", filter=Q(result="fail")))
+        .order_by("department__code")
+    )
+    departments = [
+        {"code": r["department__code"], "name": r["department__name"], "passed": r["passed"], "failed": r["failed"],
+         "rate": r["passed"] / (r["passed"] + r["failed"]) if r["passed"] + r["failed"] else None,
+         "rate_text": f"{r['passed'] / (r['passed'] + r['failed']) * 100:.1f}%" if r["passed"] + r["failed"] else "—"}
+        for r in rows
+    ]
+    return {"inspections": totals["n"], "places": totals["places"], "departments": departments}
+
+
+# --- the map -----------------------------------------------------------------------------------
+
+MAP_MEASURES = ("found", "open", "closure_rate", "on_time_rate", "returned")
+
+
+def grid_values(board: Dashboard, measure: str) -> dict[str, float | None]:
+    """{grid path: value} of one measure for the choropleth."""
+    out = {}
+    for path, m in board.grids.items():
+        out[path] = rates(m)[measure] if measure in ("closure_rate", "on_time_rate") else m.get(measure, 0)
+    return out
+
+
+def grid_features(*, region: Region) -> list[dict]:
+    """The grids under `region` with their boundaries (the region was checked in scope)."""
+    rows = Region.objects.filter(path__startswith=region.path, level=Region.Level.GRID).exclude(boundary=None).values(
+        "code", "name", "path", "boundary"
+    )
+    return list(rows)
+
+
+def case_points(*, user, region: Region, period: Period, limit: int = 2000) -> list[dict]:
+    """The newest cases of the period in the region (scoped), for the map's points."""
+    from cases.selectors import case_queryset_for_user  # jurisdiction and need-to-know, as on the case list
+
+    start, end = period.bounds()
+    qs = case_queryset_for_user(user=user).filter(region_path__startswith=region.path, created_at__gte=start, created_at__lt=end)
+    return list(qs.order_by("-created_at", "-id").values("number", "latitude", "longitude", "status")[:limit])
