@@ -131,3 +131,176 @@ class EnterpriseCase(models.Model):
 
     def __str__(self):
         return f"{self.enterprise_id} ← {self.case_id}"
+
+
+# =========================================================================== credit ratings
+
+class CreditClass(models.TextChoices):
+    """The national enterprise credit-risk classes (企业信用风险分类, SAMR 2022)."""
+
+    A = "A", _("A — low risk")  # 信用风险低
+    B = "B", _("B — ordinary risk")  # 信用风险一般
+    C = "C", _("C — higher risk")  # 信用风险较高
+    D = "D", _("D — high risk")  # 信用风险高
+
+
+class Colour(models.TextChoices):
+    """The three-colour code (信用三色码): a local mapping of the four classes."""
+
+    GREEN = "green", _("Green")  # 绿码
+    YELLOW = "yellow", _("Yellow")  # 黄码
+    RED = "red", _("Red")  # 红码
+
+
+# Sort rank of a colour: red first (the due list and the registry order by it).
+COLOUR_RANK = {Colour.RED: 0, Colour.YELLOW: 1, Colour.GREEN: 2}
+
+
+class CreditScore(models.Model):
+    """The current computed rating of an enterprise (one row each, upserted by the rescoring).
+
+    ``factors`` explains the rating: a list of ``{"code", "points", "count", "detail"}``
+    (see ``credit.scoring``). ``fingerprint`` is a hash of what the rating says, so the
+    rescoring writes (and records history) only when something changed.
+    """
+
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, primary_key=True, related_name="credit", verbose_name=_("enterprise")
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    credit_class = models.CharField(_("credit class"), max_length=1, choices=CreditClass.choices)
+    colour = models.CharField(_("computed colour"), max_length=6, choices=Colour.choices)
+    veto = models.BooleanField(_("one-vote veto"), default=False)  # 一票否决
+    factors = models.JSONField(_("factors"), default=list)
+    fingerprint = models.CharField(max_length=32, editable=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("credit rating")
+        verbose_name_plural = _("credit ratings")
+        indexes = [models.Index(fields=["colour"], name="credit_score_colour_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(score__lte=100), name="credit_score_max_100")]
+
+    def __str__(self):
+        return f"{self.enterprise_id}: {self.score} {self.credit_class} {self.colour}"
+
+
+class CreditScoreHistory(models.Model):
+    """Every change of a rating, kept (a rescoring that changes nothing adds no row)."""
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly rescoring")
+        EVENT = "event", _("Inspection, case or notice completed")
+        MANUAL = "manual", _("Started by an officer")
+        EDIT = "edit", _("Registry change")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="credit_history", verbose_name=_("enterprise"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    credit_class = models.CharField(_("credit class"), max_length=1, choices=CreditClass.choices)
+    colour = models.CharField(_("computed colour"), max_length=6, choices=Colour.choices)
+    veto = models.BooleanField(_("one-vote veto"), default=False)
+    factors = models.JSONField(_("factors"), default=list)
+    fingerprint = models.CharField(max_length=32, editable=False)
+    computed_at = models.DateTimeField(_("computed at"))
+    trigger = models.CharField(_("trigger"), max_length=8, choices=Trigger.choices, default=Trigger.NIGHTLY)
+
+    class Meta:
+        verbose_name = _("credit rating history")
+        verbose_name_plural = _("credit rating history")
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "-computed_at"], name="credit_history_idx")]
+
+
+class ColourOverride(models.Model):
+    """A district officer's override of the colour, with a reason and an expiry (audited, never edited).
+
+    The effective colour is the latest unrevoked override whose window contains now,
+    else the computed one (``credit.selectors.effective_colour``).
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="colour_overrides", verbose_name=_("enterprise"))
+    colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    starts_at = models.DateTimeField(_("from"))
+    expires_at = models.DateTimeField(_("expires at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    class Meta:
+        verbose_name = _("colour override")
+        verbose_name_plural = _("colour overrides")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "expires_at"], name="credit_override_active_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="credit_override_reason_required"),
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("starts_at")), name="credit_override_expires_after_start"),
+        ]
+
+
+class DepartmentRating(models.Model):
+    """A rating a department gave the enterprise (e.g. the market regulator's risk class), imported."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="department_ratings", verbose_name=_("enterprise"))
+    department = models.ForeignKey(
+        "dispatch.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    credit_class = models.CharField(_("class"), max_length=1, choices=CreditClass.choices)
+    rated_on = models.DateField(_("rated on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("imported by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("department rating")
+        verbose_name_plural = _("department ratings")
+        ordering = ["-rated_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "department", "rated_on"], name="credit_department_rating_unique"),
+        ]
+
+
+class CreditVeto(models.Model):
+    """A one-vote-veto event (一票否决, e.g. 重大火灾隐患) recorded by an officer: the rating is red while it holds."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="vetoes", verbose_name=_("enterprise"))
+    reason = models.CharField(_("reason"), max_length=300)
+    occurred_on = models.DateField(_("occurred on"))
+    valid_until = models.DateField(_("holds until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-vote veto")
+        verbose_name_plural = _("one-vote vetoes")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="credit_veto_reason_required")]
+
+
+class PlacardToken(models.Model):
+    """The unguessable token in a public placard's QR code (revocable: a revoked token answers 404)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="placard_tokens", verbose_name=_("enterprise"))
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    class Meta:
+        verbose_name = _("placard token")
+        verbose_name_plural = _("placard tokens")
+        ordering = ["-created_at", "-id"]
