@@ -96,16 +96,28 @@ def test_case_page_for_an_officer(events, report, users, login, django_assert_nu
 
 def test_notice_and_consultation_detail_pages(report, users, departments, dept_users, login, django_assert_num_queries):
     case = services.case_accept(case=services.case_dispatch(case=report("0101"), department=departments["CGZF-440604011"], by=users["street_officer"]), by=dept_users["cgzf_s1"])
-    notice = services.notice_issue(case=case, by=dept_users["cgzf_s1"], party_name="a", party_address="b", finding="c", legal_basis="d",
-                                   requirement="e", deadline=timezone.localdate() + dt.timedelta(days=3))
+    deadline = timezone.localdate() + dt.timedelta(days=3)
+    notice = services.notice_issue(case=case, by=dept_users["cgzf_s1"], party_name="丽豪水果店", party_address="丽豪路8号",
+                                   finding="店外占道堆放纸箱", legal_basis="《广东省城乡生活垃圾管理条例》第三十条",
+                                   requirement="三日内清理占道物品", deadline=deadline)
     client = login(dept_users["cgzf_s1"])
     # session, user, profile, jurisdiction, the profile's department, the notice (case, department, issuer)
     with django_assert_num_queries(6):
-        assert client.get(reverse("dispatch:notice", args=[notice.pk])).status_code == 200
-    consultation = services.consultation_open(case=report("0101"), by=users["street_officer"], topic="t", meeting_at=timezone.now(),
-                                              departments=[departments["CGZF"], departments["SJJ"]])
+        page = client.get(reverse("dispatch:notice", args=[notice.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    for shown in (notice.number, case.number, "丽豪水果店", "丽豪路8号", "店外占道堆放纸箱", "第三十条", "三日内清理占道物品",
+                  f"{deadline:%Y-%m-%d}"):
+        assert shown in body, shown
+    consult_case = report("0101")
+    consultation = services.consultation_open(case=consult_case, by=users["street_officer"], topic="占道经营反复整治会商",
+                                              meeting_at=timezone.now(), departments=[departments["CGZF"], departments["SJJ"]])
     officer = login(users["street_officer"])
     # session, user, profile, jurisdiction, the consultation (case, people), its departments, its actions,
     # the departments the decision may send the case to
     with django_assert_num_queries(8):
-        assert officer.get(reverse("dispatch:consultation", args=[consultation.pk])).status_code == 200
+        page = officer.get(reverse("dispatch:consultation", args=[consultation.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    for shown in ("占道经营反复整治会商", consult_case.number, departments["CGZF"].name, departments["SJJ"].name):
+        assert shown in body, shown

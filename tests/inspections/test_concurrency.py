@@ -27,15 +27,20 @@ def test_ten_concurrent_submits_make_one_inspection_and_one_set_of_cases(publish
     barrier = threading.Barrier(10)
     results, errors = [], []
 
-    def submit():
+    resent = []
+
+    def submit(with_answers: bool):
         try:
-            barrier.wait(timeout=30)
             draft = Inspection.objects.get(pk=inspection.pk)  # each thread: its own connection, its own copy
-            # Half of them also carry the answers again, as the final form post does.
+            # Half of them also carry the answers again, as the final form post does (chosen by
+            # the thread's index: thread ids are all even, so they cannot pick the half).
             answers = {
                 str(item.pk): {k: v for k, v in draft.draft[item.code].items() if k in ("result", "reason", "fixed", "remark")}
                 for item in draft.scene.items.all()
-            } if threading.get_ident() % 2 else None
+            } if with_answers else None
+            if answers is not None:
+                resent.append(len(answers))
+            barrier.wait(timeout=30)
             results.append(services.inspection_submit(inspection=draft, inspector=worker, answers=answers, latitude=22.95, longitude=113.11))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -43,12 +48,13 @@ def test_ten_concurrent_submits_make_one_inspection_and_one_set_of_cases(publish
             close_old_connections()
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(10)]
+    threads = [threading.Thread(target=submit, args=(n % 2 == 1,)) for n in range(10)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
+    assert resent == [7] * 5  # five of the ten really re-sent all seven answers with the submit
     assert len(results) == 10
     assert sum(created for _, created in results) == 1
     assert {i.pk for i, _ in results} == {inspection.pk}
