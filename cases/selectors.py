@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import geo
+from grids.need_to_know import case_scope
 from grids.scoping import scope
 
 from .models import Case, CaseAttachment, CaseCategory, CaseEvent, PendingUpload
@@ -31,13 +32,7 @@ def case_queryset_for_user(*, user, verb: str = "view") -> QuerySet[Case]:
     unit (or, for a district department, to any of its units).
     """
     base = Case.objects.all()
-    scoped = scope(base, user, verb=verb)
-    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
-    if profile is not None and profile.role == "department_staff":
-        from dispatch.models import Department
-
-        units = Department.objects.filter(Q(pk=profile.department_id) | Q(parent_id=profile.department_id)).values("pk")
-        scoped = scoped.filter(department_id__in=units)
+    scoped = case_scope(base, user, verb=verb)  # jurisdiction + need-to-know (grids.need_to_know)
     if getattr(user, "is_authenticated", False):
         scoped = scoped | base.filter(reporter=user)
     return scoped
@@ -192,7 +187,7 @@ def case_duplicates_nearby(
     nearest first, in the user's scope: an indexed bounding-box filter, then haversine."""
     radius = radius_m if radius_m is not None else settings.ECOGRID_DUPLICATE_RADIUS_M
     d_lat, d_lng = geo.degrees_box(latitude, radius)
-    qs = scope(
+    qs = case_scope(  # need-to-know too: the hint names other cases
         Case.objects.filter(
             category_id=category_id, status__in=OPEN_STATES,
             latitude__range=(latitude - d_lat, latitude + d_lat),

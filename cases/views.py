@@ -51,8 +51,10 @@ def _map_region_code(user) -> str:
     grids = list(grid_selectors.user_grids(user=user)[:2])
     if len(grids) == 1:
         return grids[0].code
-    top = grid_selectors.region_list(user=user).order_by("level", "code").only("code").first()
-    return top.code if top else ""
+    # region_list() select_related's the parent: drop it before .only(), or Django refuses to defer
+    # a field it must traverse (the 500 office roles got on /cases/report/).
+    top = grid_selectors.region_list(user=user).select_related(None).order_by("level", "code").values_list("code", flat=True).first()
+    return top or ""
 
 
 def _json_for_script(data) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import Case, CaseCategory, Tier
 from grids.models import Region, StaffProfile
+from grids.need_to_know import need_to_know
 from grids.scoping import get_in_scope_or_404, scope
 
 from .models import (
@@ -413,7 +414,7 @@ def notification_target(*, notification: Notification, user) -> str:
     if case is None:
         return reverse("dispatch:inbox")
     if notification.kind == K.CONSULTATION:
-        consultation = scope(Consultation.objects.filter(case=case), user).order_by("-id").first()
+        consultation = consultation_queryset(user=user).filter(case=case).order_by("-id").first()
         if consultation is not None:
             return reverse("dispatch:consultation", args=[consultation.pk])
     if notification.kind == K.FOLLOW_UP:
@@ -463,9 +464,15 @@ def notice_list(*, user, status: str = "") -> QuerySet[RectificationNotice]:
     return qs.order_by("deadline", "id")
 
 
+def consultation_queryset(*, user) -> QuerySet[Consultation]:
+    """Consultations in the user's jurisdiction; department staff only those their unit is party to
+    (invited, decided to, or holding the case) — need-to-know, grids.need_to_know."""
+    return need_to_know(scope(Consultation.objects.all(), user), user, "departments", "decided_department", "case__department")
+
+
 def consultation_get_for_user(*, user, pk: int) -> Consultation:
     consultation = (
-        scope(Consultation.objects.all(), user)
+        consultation_queryset(user=user)
         .select_related("case", "case__category", "case__department", "opened_by__profile", "decided_department", "decided_by__profile")
         .prefetch_related("departments", "actions")
         .filter(pk=pk)
@@ -477,14 +484,14 @@ def consultation_get_for_user(*, user, pk: int) -> Consultation:
 
 
 def consultation_list(*, user) -> QuerySet[Consultation]:
-    return scope(Consultation.objects.all(), user).select_related("case").order_by("-meeting_at", "-id")
+    return consultation_queryset(user=user).select_related("case").order_by("-meeting_at", "-id")
 
 
 def case_dispatch_extras(*, case: Case, user) -> dict:
     """Notices and consultations on a case, for its action pages."""
     return {
         "notices": list(notice_queryset(user=user).filter(case=case).order_by("-id")),
-        "consultations": list(scope(Consultation.objects.filter(case=case), user).order_by("-id")),
+        "consultations": list(consultation_queryset(user=user).filter(case=case).order_by("-id")),
     }
 
 

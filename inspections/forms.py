@@ -10,24 +10,47 @@ from django.utils.translation import gettext_lazy as _
 from .models import InspectionPhoto, PlaceType, Result
 
 
-class PlaceCreateForm(forms.Form):
+class HiddenErrorsShownMixin:
+    """Errors on hidden fields (filled in by the page's script, e.g. the browser location) are
+    moved to the form's own errors, labelled, so the template's non-field errors show them."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not getattr(self, "_errors", None):
+            return
+        for name in [n for n in self._errors if n in self.fields and self.fields[n].widget.is_hidden]:
+            label = self.fields[name].label or name
+            messages = self._errors.pop(name)
+            self._errors.setdefault(forms.forms.NON_FIELD_ERRORS, self.error_class(error_class="nonfield")).extend(
+                f"{label}：{m}" for m in messages
+            )
+            self.cleaned_data.pop(name, None)
+
+
+class PlaceCreateForm(HiddenErrorsShownMixin, forms.Form):
     """A new place or free location, from the phone (the location comes from the browser)."""
 
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("The shop sign, site name, or a short description of the spot."))
     place_type = forms.ChoiceField(label=_("Kind of place"), choices=PlaceType.choices)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
-    longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    latitude = forms.FloatField(label=_("Latitude"), required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
 
 
 class AnswerForm(forms.Form):
     """One item's answer, posted as the worker taps (htmx)."""
 
     item = forms.IntegerField()
-    result = forms.CharField(required=False, max_length=8)
-    reason = forms.CharField(required=False, max_length=200)
-    remark = forms.CharField(required=False, max_length=1000)
+    result = forms.CharField(label=_("Result"), required=False, max_length=8)
+    reason = forms.CharField(label=_("Reason for failure"), required=False, max_length=200)
+    remark = forms.CharField(label=_("Remark"), required=False, max_length=1000)
     fixed = forms.BooleanField(required=False)
+
+    def error_messages_for_user(self) -> list[str]:
+        """The errors as the worker should read them: an unknown item, or the field and what is wrong."""
+        if "item" in self.errors:
+            return [str(_("Unknown item: it is not part of this inspection's checklist."))]
+        return [f"{self.fields[name].label or name}：{message}" for name, messages in self.errors.items() for message in messages]
 
 
 class PhotoForm(forms.Form):
@@ -37,8 +60,8 @@ class PhotoForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     remark = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -10,17 +10,18 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.need_to_know import case_visible, department_unit_ids
 from grids.scoping import get_in_scope_or_404, scope
 
 from . import xlsform
 from .models import Answer, ChecklistItem, ChecklistVersion, Inspection, InspectionPhoto, Place, PlaceType, Result, Scene
 
-DUE_AFTER_DAYS = 30  # a place not inspected for this long is due (credit colours will set it per place later)
+DUE_AFTER_DAYS = 30  # the interval of places that are not a rated enterprise (credit.policy "unrated"; shown on the page)
 
 
 # =========================================================================== checklist
@@ -131,11 +132,13 @@ def place_get_for_user(*, user, pk: int) -> Place:
     return get_in_scope_or_404(Place.objects.select_related("grid", "grid__parent"), user, pk=pk)
 
 
-def places_due(*, user, days: int = DUE_AFTER_DAYS, limit: int = 20) -> list[Place]:
-    """Places in the user's grid(s) not inspected for `days` days (never-inspected first)."""
-    cutoff = timezone.now() - dt.timedelta(days=days)
-    qs = place_list(user=user).filter(Q(last_inspected_at__isnull=True) | Q(last_inspected_at__lt=cutoff))
-    return list(qs.order_by(F("last_inspected_at").asc(nulls_first=True), "name")[:limit])
+def places_due(*, user, limit: int = 20) -> list[Place]:
+    """Places in the user's grid(s) due for inspection: the interval is set by the credit colour of the
+    enterprise at the place (green 90 / yellow 30 / red 7 days; other places 30 — credit.policy), ordered
+    by days overdue (never inspected first), then colour. Each place carries ``credit_colour`` and ``days_overdue``."""
+    from credit.selectors import due_places
+
+    return due_places(place_list(user=user), limit=limit)
 
 
 @dataclass
@@ -267,14 +270,19 @@ def inspection_progress(*, inspection: Inspection) -> tuple[int, int]:
     return sum(1 for e in inspection.draft.values() if e.get("result")), total
 
 
-def inspection_answers(*, inspection: Inspection) -> list[tuple[object, list[Answer]]]:
-    """A submitted inspection's answers by department, with the wording they were answered against."""
+def inspection_answers(*, inspection: Inspection, user=None) -> list[tuple[object, list[Answer]]]:
+    """A submitted inspection's answers by department, with the wording they were answered against.
+
+    The cases the answers raised are shown only when the user may see them (need-to-know:
+    department staff see their own unit's cases, not the numbers of other departments')."""
     photos: dict[int, list[InspectionPhoto]] = {}
     for photo in inspection.photos.all():
         photos.setdefault(photo.item_id, []).append(photo)
     sections: list[tuple[object, list[Answer]]] = []
     for answer in inspection.answers.select_related("item", "item__department", "case").order_by("item__order", "id"):
         answer.photo_list = photos.get(answer.item_id, [])
+        if answer.case_id and user is not None and not case_visible(answer.case, user):
+            answer.case = None
         if not sections or sections[-1][0].pk != answer.item.department_id:
             sections.append((answer.item.department, []))
         sections[-1][1].append(answer)
@@ -322,6 +330,14 @@ def department_answer_page_rows(qs: QuerySet[Answer]) -> QuerySet[Answer]:
     return qs.select_related("item", "inspection__place", "inspection__scene", "inspection__grid", "case")
 
 
+def hide_cases_not_known(answers, *, user):
+    """Blank the raised case on answers whose case the user may not see (need-to-know)."""
+    for answer in answers:
+        if answer.case_id and not case_visible(answer.case, user):
+            answer.case = None
+    return answers
+
+
 def department_summary(qs: QuerySet[Answer]) -> dict:
     return qs.order_by().aggregate(
         total=Count("id"), passed=Count("id", filter=Q(result=Result.PASS)),
@@ -338,22 +354,21 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-# Synchronous export bound: ~20k rows × 13 columns stream out in a few seconds (XlsxWriter,
-# constant memory). A bigger selection is refused with a message to narrow the filters.
-EXPORT_MAX_ROWS = 20_000
-
-
-def department_export_rows(qs: QuerySet[Answer]) -> Iterator[tuple]:
-    """Rows for the .xlsx export, read in chunks from the database (never all in memory)."""
+def department_export_rows(qs: QuerySet[Answer], *, user=None) -> Iterator[tuple]:
+    """Rows for the .xlsx export, read in chunks from the database (never all in memory).
+    A raised case's number is left out when the user may not see that case (need-to-know)."""
+    units = department_unit_ids(user) if user is not None else None
     rows = qs.values_list(
         "id", "submitted_at", "inspection__grid__name", "inspection__place__name", "inspection__place__address",
         "inspection__scene__name", "item__code", "item__title", "result", "fail_reason", "remark", "fixed_on_spot",
-        "case__number", "inspection__inspector__profile__full_name",
+        "case__number", "inspection__inspector__profile__full_name", "case__department_id",
     )
     labels = dict(Result.choices)
     tz = timezone.get_current_timezone()
     for row in rows.iterator(chunk_size=2000):
-        (pk, at, grid, place, address, scene, code, title, result, reason, remark, fixed, number, inspector) = row
+        (pk, at, grid, place, address, scene, code, title, result, reason, remark, fixed, number, inspector, case_department) = row
+        if number and units is not None and case_department not in units:
+            number = ""
         yield pk, (
             timezone.localtime(at, tz).strftime("%Y-%m-%d %H:%M"), grid, place, address, scene, code, title,
             str(labels.get(result, result)), reason, remark, _("Yes") if fixed else "", number or "", inspector or "",

@@ -119,7 +119,7 @@ def inspection_page(request, client_uuid):
     if inspection.is_draft:
         return _render_form(request, inspection)
     return render(request, "inspections/detail.html", {
-        "inspection": inspection, "sections": selectors.inspection_answers(inspection=inspection),
+        "inspection": inspection, "sections": selectors.inspection_answers(inspection=inspection, user=request.user),
     })
 
 
@@ -136,9 +136,11 @@ def _own_draft(request, client_uuid) -> Inspection:
     return inspection
 
 
-def _item_response(request, inspection, item, errors=None, saved=True):
+def _item_response(request, inspection, item, errors=None, saved=True, posted=None, status=200):
     row = selectors.inspection_item_row(inspection=inspection, item=item, errors=errors)
-    response = render(request, "inspections/_item.html", {"row": row, "inspection": inspection})
+    if posted:  # a refused answer: show what the worker entered, not the saved draft
+        row.entry = {**row.entry, **posted}
+    response = render(request, "inspections/_item.html", {"row": row, "inspection": inspection}, status=status)
     answered, total = selectors.inspection_progress(inspection=inspection)
     response["X-Inspection-Progress"] = f"{answered}/{total}"
     response["X-Inspection-Saved"] = "1" if saved else "0"
@@ -160,7 +162,13 @@ def answer_save(request, client_uuid):
     inspection = _own_draft(request, client_uuid)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _error_response(services.InspectionError({"": [_("Unknown item: it is not part of this inspection's checklist.")]}))
+        item_id = form.cleaned_data.get("item")
+        item = inspection.scene.items.filter(pk=item_id).first() if item_id else None
+        if item is None:
+            return _error_response(services.InspectionError({"": form.error_messages_for_user()}))
+        # E.g. a remark over its limit: say so on the item, keep what the page shows.
+        posted = {k: form.data.get(k, "") for k in ("result", "reason", "remark")}
+        return _item_response(request, inspection, item, errors=form.error_messages_for_user(), saved=False, posted=posted, status=400)
     data = form.cleaned_data
     try:
         inspection, item = services.inspection_answer_save(
@@ -331,6 +339,7 @@ def department_results(request):
     if filters is None:
         qs = qs.none()
     page = Paginator(selectors.department_answer_page_rows(qs), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.hide_cases_not_known(list(page.object_list), user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "inspections/department_results.html", {
