@@ -23,5 +23,6 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("forms/", include("forms_fill.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("scan/", include("scan.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

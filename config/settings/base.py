@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "forms_fill",
     "volunteers",
     "dashboard",  # 数读 and the map base layers
+    "scan",  # 扫一扫: OCR of ID cards, licences and documents (tesseract)
     "benchmarks",  # only its commands: manage.py bench, manage.py seed_scale (no models)
 ]
 
