@@ -1,6 +1,7 @@
 """Smoke-run the embedded server: start it, log in as each demo role, fetch its home, stop it."""
 
 import http.cookiejar
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PORT = 8765
+PORT = int(os.environ.get("SMOKE_PORT", "8765"))  # CI may pick another (.ci/run: CI_SMOKE_PORT)
 BASE = f"http://127.0.0.1:{PORT}"
 ROLES = ["admin", "qu_officer", "shiwan_officer", "lihao_staff", "lihao_grid01", "cgzf_shiwan"]
 

@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
-    "axes",
+    "core.thirdparty.AxesConfig",  # django-axes, with a Chinese section name in the admin
     "django_htmx",
     "csp",  # django-csp: the Content-Security-Policy header (Django 5.2 has none built in)
     "core",
