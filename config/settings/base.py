@@ -198,6 +198,8 @@ EVIDENCE_MAX_IMAGE_MB = env.int("EVIDENCE_MAX_IMAGE_MB", default=10)
 EVIDENCE_MAX_VIDEO_MB = env.int("EVIDENCE_MAX_VIDEO_MB", default=50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# 扫一扫 batch mode: a village uploads its ID-card photos at once (Django's default is 100 files).
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=300)
 
 # --- Celery -------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
