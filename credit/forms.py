@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,7 @@ class EnterpriseForm(forms.ModelForm):
     def _post_clean(self):
         # The model's own validation (uscc/region) runs in the service, where the messages are made.
         exclude = {"uscc", "region", "region_path"}
+        self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
         try:
             self.instance.full_clean(exclude=[f.name for f in self.instance._meta.fields if f.name in exclude or f.name not in self.cleaned_data], validate_unique=False)
         except forms.ValidationError as exc:

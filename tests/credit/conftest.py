@@ -13,6 +13,7 @@ from tests.inspections.conftest import (  # noqa: F401  (fixtures re-used)
     answer_all,
     categories,
     departments,
+    dept_users,
     full_published,
     jpeg,
     published,
@@ -48,10 +49,9 @@ def make_enterprise(grid, users, make_place):
 
     def make(*, name=None, prefix="91", with_place=True, region=None, **fields):
         n = next(counter)
+        fields = {"legal_representative": "张三", "contact_name": "李四", "contact_phone": "13812345678", **fields}
         e = services.enterprise_create(
-            uscc=make_uscc(n, prefix=prefix), region=region or grid, by=users["district_officer"],
-            name=name or f"测试企业{n}", legal_representative="张三", contact_name="李四", contact_phone="13812345678",
-            **fields,
+            uscc=make_uscc(n, prefix=prefix), region=region or grid, by=users["district_officer"], name=name or f"测试企业{n}", **fields,
         )
         if with_place:
             services.enterprise_link_place(enterprise=e, place=make_place(name=e.name), by=users["district_officer"])
