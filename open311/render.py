@@ -9,12 +9,14 @@ written in either format. Nested lists name their XML child element in LIST_ITEM
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import zoneinfo
 from xml.etree import ElementTree as ET
 
+from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
 
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -37,11 +39,16 @@ def clean_text(value: str) -> str:
     return _XML_ILLEGAL.sub("", value)
 
 
+@functools.lru_cache(maxsize=4)
+def _zone(name: str):
+    return zoneinfo.ZoneInfo(name)
+
+
 def iso(moment: dt.datetime | None) -> str | None:
-    """W3C / ISO 8601 with the zone (Asia/Shanghai, +08:00), whole seconds."""
+    """W3C / ISO 8601 with the zone (the deployment's, Asia/Shanghai: +08:00), whole seconds."""
     if moment is None:
         return None
-    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+    return moment.astimezone(_zone(settings.TIME_ZONE)).replace(microsecond=0).isoformat()
 
 
 def _scalar(value) -> str:

@@ -110,7 +110,15 @@ def public_case_queryset() -> QuerySet[Case]:
     hidden = non_public_category_ids()
     if hidden:
         qs = qs.exclude(category_id__in=hidden)
-    return qs.select_related("category", "department", "grid")
+    return qs
+
+
+# What a request record reads, as plain rows (no model instances; the grid's boundary and the
+# case's other columns stay in the database).
+RECORD_FIELDS = (
+    "number", "status", "description", "address", "reporter_name", "latitude", "longitude", "created_at", "updated_at",
+    "handle_deadline", "category__code", "category__name", "department__name", "grid__code", "grid__name",
+)
 
 
 @dataclass
@@ -124,11 +132,12 @@ class RequestQuery:
     page_size: int = DEFAULT_PAGE_SIZE
 
 
-def request_search(query: RequestQuery) -> list[Case]:
-    """One page of public requests, newest first. ``ids`` overrides every other filter."""
+def request_search(query: RequestQuery) -> list[dict]:
+    """One page of public requests (rows of RECORD_FIELDS), newest first. ``ids`` overrides
+    every other filter."""
     qs = public_case_queryset()
     if query.ids is not None:
-        return list(qs.filter(number__in=query.ids).order_by("-created_at", "-id")[:MAX_PAGE_SIZE])
+        return list(qs.filter(number__in=query.ids).order_by("-created_at", "-id").values(*RECORD_FIELDS)[:MAX_PAGE_SIZE])
     if query.service_codes:
         qs = qs.filter(category__code__in=query.service_codes)
     if query.start is not None:
@@ -138,11 +147,11 @@ def request_search(query: RequestQuery) -> list[Case]:
     if query.statuses and set(query.statuses) != {"open", "closed"}:
         qs = qs.filter(status__in=OPEN_STATES if "open" in query.statuses else TERMINAL_STATES)
     offset = (query.page - 1) * query.page_size
-    return list(qs.order_by("-created_at", "-id")[offset : offset + query.page_size])
+    return list(qs.order_by("-created_at", "-id").values(*RECORD_FIELDS)[offset : offset + query.page_size])
 
 
-def request_get(number: str) -> Case | None:
-    return public_case_queryset().filter(number=number).first()
+def request_get(number: str) -> dict | None:
+    return public_case_queryset().filter(number=number).values(*RECORD_FIELDS).first()
 
 
 def submission_by_token(token: str) -> Submission | None:

@@ -149,24 +149,29 @@ def service_definition(request, fmt, code: str):
 
 # --- requests -------------------------------------------------------------------------------------
 
-def request_record(case: Case) -> dict:
-    closed = case.status in TERMINAL_STATES
+def request_record(row: dict) -> dict:
+    """The spec's record from a row of selectors.RECORD_FIELDS (public-safe fields only)."""
+    closed = row["status"] in TERMINAL_STATES
+    names = (row["reporter_name"],)
     return {
-        "service_request_id": case.number,
+        "service_request_id": row["number"],
         "status": "closed" if closed else "open",
-        "status_notes": str(Case.Status(case.status).label),
-        "service_name": case.category.name,
-        "service_code": case.category.code,
-        "description": selectors.mask_personal(case.description, names=(case.reporter_name,)),
-        "agency_responsible": case.department.name if case.department_id else None,
-        "requested_datetime": case.created_at,
-        "updated_datetime": case.updated_at,
-        "expected_datetime": None if closed else case.handle_deadline,
-        "address": selectors.mask_personal(case.address, names=(case.reporter_name,)) or case.grid.name,
-        "address_id": case.grid.code,
-        "lat": round(case.latitude, 6),
-        "long": round(case.longitude, 6),
+        "status_notes": str(STATUS_LABELS.get(row["status"], row["status"])),
+        "service_name": row["category__name"],
+        "service_code": row["category__code"],
+        "description": selectors.mask_personal(row["description"], names=names),
+        "agency_responsible": row["department__name"],
+        "requested_datetime": row["created_at"],
+        "updated_datetime": row["updated_at"],
+        "expected_datetime": None if closed else row["handle_deadline"],
+        "address": selectors.mask_personal(row["address"], names=names) or row["grid__name"],
+        "address_id": row["grid__code"],
+        "lat": round(row["latitude"], 6),
+        "long": round(row["longitude"], 6),
     }
+
+
+STATUS_LABELS = dict(Case.Status.choices)
 
 
 def _list(value: str) -> list[str]:
@@ -275,10 +280,10 @@ def requests(request, fmt):
 @api_view()
 def request_detail(request, fmt, request_id: str):
     _check_jurisdiction(request)
-    case = selectors.request_get(request_id[:32])
-    if case is None:
+    row = selectors.request_get(request_id[:32])
+    if row is None:
         raise ApiError(404, [(404, _("No public service request with the id “%(id)s”.") % {"id": request_id[:32]})])
-    return render.respond(fmt, [request_record(case)], root="service_requests", item="request")
+    return render.respond(fmt, [request_record(row)], root="service_requests", item="request")
 
 
 @api_view()

@@ -1,0 +1,261 @@
+"""Open311 GeoReport v2 figures (open311 app):
+
+- the public request list (``GET /open311/v2/requests.json``: the newest 100 public
+  requests of the last 90 days, and the same filtered by status and one service code)
+  on the large database vs the baseline database, server time and query count;
+- creating requests through the API (``POST requests.json`` with a key, triage path)
+  vs the report form (``cases:report``, a grid worker's submission) on the large
+  database, alternating, as submissions per second in-process (the whole Django stack,
+  no socket).
+
+One measuring process per database (``python -m benchmarks.capabilities.open311``,
+JSON lines on stdin/stdout, like benchmarks.probe), so both see the same machine
+conditions. The client, key and every case the figures write are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+from benchmarks import report
+
+TITLE = "Open311 GeoReport v2 API (open311)"
+BENCH_CLIENT = "bench-open311-client"
+BENCH_KEY = "bench-open311-key-not-for-production"
+
+
+class _Process:
+    def __init__(self, env: dict, label: str):
+        from django.conf import settings
+
+        self.label = label
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.capabilities.open311"], cwd=settings.BASE_DIR, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
+        )
+
+    def call(self, cmd: str, **kwargs) -> dict:
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {self.label} open311 probe died (see its output above)")
+        got = json.loads(line)
+        if "error" in got:
+            raise RuntimeError(f"{self.label}: {got['error']}")
+        return got
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+
+
+def figures(ctx) -> list:
+    small = ctx.small
+    n = 12 if small else 60
+    rounds = 3
+    lbl, bbl = f"({ctx.plan.large.cases:,})", f"({ctx.plan.baseline.cases:,})"
+    procs = {"large": _Process(ctx.env_large, "large"), "baseline": _Process(ctx.env_baseline, "baseline")}
+    rows = []
+    try:
+        prepared = {k: p.call("prepare") for k, p in procs.items()}
+        for key, label in (
+            ("list", "Open311 request list (GET requests.json, newest 100 of 90 days)"),
+            ("list_filtered", "Open311 request list, status=closed and one service_code"),
+        ):
+            times = {"large": [], "baseline": []}
+            counts, queries = {}, {}
+            for r in range(rounds):
+                for which in ("baseline", "large"):
+                    got = procs[which].call("time_get", key=key, n=max(1, n // rounds), warmup=3 if r == 0 else 0)
+                    times[which] += got["times"]
+                    counts[which], queries[which] = got["rows"], got["queries"]
+            note = (f"{counts['large']} records returned {lbl} vs {counts['baseline']} {bbl}; "
+                    f"{prepared['large']['window']:,} public requests in the 90 days {lbl} vs {prepared['baseline']['window']:,} {bbl}")
+            rows.append(report.timing_row(
+                f"{label}: server time", report.median(times["large"]), report.median(times["baseline"]),
+                limit=1.5, value_label=lbl, baseline_label=bbl, note=note,
+            ))
+            rows.append(report.same_row(f"{label}: queries", queries["large"], queries["baseline"], value_label=lbl, baseline_label=bbl))
+        # Submissions on the large database: API and report form alternating.
+        per = 10 if small else 40
+        spent = {"api": 0.0, "form": 0.0}
+        done = {"api": 0, "form": 0}
+        for r in range(rounds):
+            for mode in ("form", "api"):
+                got = procs["large"].call("submit", mode=mode, n=per, warmup=3 if r == 0 else 0)
+                spent[mode] += sum(got["times"])
+                done[mode] += len(got["times"])
+        rate = {m: done[m] / spent[m] if spent[m] else 0.0 for m in spent}
+        ratio = rate["api"] / rate["form"] if rate["form"] else None
+        rows.append(report.Row(
+            "Open311 create (POST requests.json) vs the report form: submissions/s",
+            f"{rate['api']:,.1f} /s API", f"{rate['form']:,.1f} /s report form", ratio, ">= 0.8x",
+            report.OK if ratio is not None and ratio >= 0.8 else report.MISSED,
+            f"{done['api']} API and {done['form']} form submissions on the large database {lbl}, in-process, one at a time; "
+            "every answer checked (201 with a token / 302 to the case) and the rows removed afterwards",
+            {"rate": rate, "done": done},
+        ))
+    finally:
+        for p in procs.values():
+            try:
+                p.call("cleanup")
+            except (RuntimeError, OSError, ValueError):
+                pass
+            p.close()
+    return rows
+
+
+# --- the measuring process ---------------------------------------------------------------------------
+
+class Probe:
+    def __init__(self):
+        from django.test import Client
+
+        self.client = Client(raise_request_exception=False)
+        self.paths = {}
+
+    def prepare(self) -> dict:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from benchmarks import submit
+        from cases.models import CaseCategory
+        from open311 import selectors
+        from open311.models import ApiClient, ApiKey
+        from open311.services import hash_key, key_create
+
+        self.cleanup()
+        client, _ = ApiClient.objects.get_or_create(name=BENCH_CLIENT, defaults={"rate_limit": 1_000_000})
+        if not ApiKey.objects.filter(key_hash=hash_key(BENCH_KEY)).exists():
+            key_create(client=client, label="bench", raw=BENCH_KEY)
+        self.user, grid = submit._reporter()
+        self.category = (
+            selectors.public_categories().filter(on_discovery=False).order_by("code").first()
+            or CaseCategory.objects.filter(parent__isnull=False).first()
+        )
+        self.lat = round((grid.min_lat + grid.max_lat) / 2, 6)
+        self.lng = round((grid.min_lng + grid.max_lng) / 2, 6)
+        self.form_client = type(self.client)(raise_request_exception=False)
+        self.form_client.force_login(self.user, backend="django.contrib.auth.backends.ModelBackend")
+        base = "/open311/v2/requests.json"
+        self.paths = {
+            "list": (base, {}),
+            "list_filtered": (base, {"status": "closed", "service_code": self.category.code}),
+        }
+        since = timezone.now() - dt.timedelta(days=90)
+        window = selectors.public_case_queryset().filter(created_at__gte=since).count()
+        return {"window": window, "category": self.category.code}
+
+    def time_get(self, key: str, n: int, warmup: int = 0) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        path, params = self.paths[key]
+        for _ in range(warmup):
+            self.client.get(path, params)
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(path, params)
+        queries = len(ctx.captured_queries)
+        if response.status_code != 200:
+            return {"error": f"GET {path} answered {response.status_code}: {response.content[:200]!r}"}
+        rows = len(response.json())
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            self.client.get(path, params)
+            times.append(time.perf_counter() - t0)
+        return {"times": times, "rows": rows, "queries": queries}
+
+    def submit(self, mode: str, n: int, warmup: int = 0) -> dict:
+        import uuid
+
+        times = []
+        for i in range(warmup + n):
+            if mode == "api":
+                data = {
+                    "api_key": BENCH_KEY, "service_code": self.category.code, "lat": str(self.lat), "long": str(self.lng),
+                    "description": "压测：路边有散落生活垃圾未清运", "address_string": "压测地址",
+                }
+                t0 = time.perf_counter()
+                response = self.client.post("/open311/v2/requests.json", data)
+                elapsed = time.perf_counter() - t0
+                if response.status_code != 201 or "token" not in response.json()[0]:
+                    return {"error": f"POST requests.json answered {response.status_code}: {response.content[:300]!r}"}
+            else:
+                data = {
+                    "client_uuid": str(uuid.uuid4()), "category": str(self.category.pk), "description": "压测：路边有散落生活垃圾未清运",
+                    "urgency": "", "latitude": str(self.lat), "longitude": str(self.lng), "address": "压测地址",
+                    "place_name": "", "handling_note": "",
+                }
+                t0 = time.perf_counter()
+                response = self.form_client.post("/cases/report/", data)
+                elapsed = time.perf_counter() - t0
+                if response.status_code != 302:
+                    return {"error": f"POST /cases/report/ answered {response.status_code}"}
+            if i >= warmup:
+                times.append(elapsed)
+        return {"times": times}
+
+    def cleanup(self) -> dict:
+        from django.db import transaction
+
+        from benchmarks import submit
+        from cases.models import Case, CaseEvent
+        from open311.models import ApiClient, Submission
+
+        removed = 0
+        client = ApiClient.objects.filter(name=BENCH_CLIENT).first()
+        if client is not None:
+            with transaction.atomic():
+                ids = list(Submission.objects.filter(client=client).values_list("case_id", flat=True))
+                for start in range(0, len(ids), 5000):
+                    chunk = ids[start:start + 5000]
+                    for model in submit._dependents():
+                        model.objects.filter(case_id__in=chunk).delete()
+                    CaseEvent.objects.filter(case_id__in=chunk).delete()
+                    Case.objects.filter(id__in=chunk).delete()
+                removed += len(ids)
+                client.keys.all().delete()
+                client.delete()
+        user = getattr(self, "user", None)
+        if user is not None:
+            removed += submit.cleanup(user)
+        return {"removed": removed}
+
+
+def main() -> int:
+    from benchmarks.probe import _setup
+
+    _setup()
+    probe = Probe()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    for line in sys.stdin:
+        try:
+            msg = json.loads(line)
+            cmd = msg.pop("cmd")
+            if cmd == "quit":
+                break
+            result = getattr(probe, cmd)(**msg)
+        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
+            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    sys.exit(main())
