@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import PointEntry, Reward, Volunteer, VolunteerReport
 from .problem_types import PROBLEM_TYPES
@@ -61,13 +62,13 @@ REPORT_ERROR_FIELDS = {"phone": "phone", "problem_type": "problem_type", "locati
 
 
 class JoinForm(HoneypotMixin):
-    name = forms.CharField(label=_("Name"), max_length=32)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=32)
     phone = forms.CharField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     kind = forms.ChoiceField(label=_("I am a"), choices=Volunteer.Kind.choices, widget=forms.RadioSelect)
 
 
 class VolunteerAddForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=32)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=32)
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
     kind = forms.ChoiceField(label=_("Type"), choices=Volunteer.Kind.choices)
 
@@ -79,7 +80,7 @@ class DecideForm(forms.Form):
 
 class TriageForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Decision"), widget=forms.RadioSelect,
+        label=pgettext_lazy("triage", "Decision"), widget=forms.RadioSelect,
         choices=[(O.ADOPTED, _("Adopt (register a case)")), (O.SELF_HANDLED, _("Handled by the volunteer")),
                  (O.DUPLICATE, _("Duplicate of a case")), (O.REJECTED, _("Do not adopt"))],
         error_messages={"required": _("Choose a decision.")},

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -226,7 +227,7 @@ class Redemption(TimeStampedModel):
         REQUESTED = "requested", _("Requested")  # 待审批
         APPROVED = "approved", _("Approved")  # 已批准
         HANDED_OVER = "handed_over", _("Handed over")  # 已发放
-        REJECTED = "rejected", _("Rejected")  # 已驳回
+        REJECTED = "rejected", pgettext_lazy("redemption", "Rejected")  # 已驳回
 
     SCOPE_PATH_FIELD = "region_path"
 
