@@ -110,6 +110,43 @@ class RefreshState(models.Model):
     safe_event_id = models.BigIntegerField(default=0)
     recent_ids = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Submitted inspections are counted once each (InspectionFact); those submitted since this
+    # time (less dashboard.rollup.SETTLE) are looked at again on each refresh.
+    inspections_since = models.DateTimeField(null=True, blank=True)
+
+
+class InspectionFact(models.Model):
+    """A submitted inspection already counted: its place, and passed/failed answers per department."""
+
+    SCOPE_PATH_FIELD = "region_path"
+
+    inspection = models.OneToOneField("inspections.Inspection", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    day = models.DateField(_("submitted on"))
+    region_path = models.CharField(_("region path"), max_length=255)
+    place_id = models.BigIntegerField(_("place"))
+    depts = models.JSONField(default=dict)  # {department code: [passed, failed]}
+
+    class Meta:
+        verbose_name = _("inspection fact")
+        verbose_name_plural = _("inspection facts")
+        indexes = [models.Index(fields=["day", "region_path"], name="dash_ifact_day_idx")]
+
+
+class InspectionRollup(models.Model):
+    """Passed / failed checklist answers per (month, region above the grid, department)."""
+
+    month = models.DateField()
+    level = models.PositiveSmallIntegerField()
+    region_path = models.CharField(max_length=255)
+    department = models.CharField(max_length=32)
+    passed = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("inspection rollup")
+        verbose_name_plural = _("inspection rollups")
+        constraints = [models.UniqueConstraint(fields=["month", "region_path", "department"], name="dash_irollup_key")]
+        indexes = [models.Index(fields=["region_path", "month"], name="dash_irollup_read_idx")]
 
 
 class MapOverlay(models.Model):

@@ -28,7 +28,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent
 
 from . import facts
-from .models import MEASURES, CaseFact, CaseRollup, RefreshState  # noqa: F401  (MEASURES, CaseFact re-exported for tests)
+from .models import MEASURES, CaseFact, CaseRollup, InspectionFact, InspectionRollup, RefreshState  # noqa: F401
 
 SETTLE = dt.timedelta(minutes=5)
 BATCH = 2000
@@ -111,6 +111,19 @@ def _upsert(delta: dict) -> None:
     table = connection.ops.quote_name(CaseRollup._meta.db_table)
     cols = ["grain", "period", "level", "region_path", "dim", "value", *MEASURES]
     sets = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
+    conflict = f"ON CONFLICT (grain, period, region_path, dim, value) DO UPDATE SET {sets}"
+    if connection.vendor == "postgresql":
+        # One array per column: a short statement whatever the number of rows (a VALUES list
+        # of thousands of rows spends most of its time in the driver's parameter handling).
+        types = ["text", "date", "int", "text", "text", "text", *(["bigint"] * len(MEASURES))]
+        arrays = [[] for _ in cols]
+        for key, measures in items:
+            for i, v in enumerate((*key, *(measures.get(m, 0) for m in MEASURES))):
+                arrays[i].append(v)
+        select = ", ".join(f"%s::{t}[]" for t in types)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({select}) {conflict}", arrays)
+        return
     placeholder = "(" + ", ".join(["%s"] * len(cols)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(items), 500):
@@ -119,8 +132,7 @@ def _upsert(delta: dict) -> None:
             for (grain, period, level, path, dim, value), measures in chunk:
                 params += [grain, period, level, path, dim, value, *(measures.get(m, 0) for m in MEASURES)]
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([placeholder] * len(chunk))} "
-                f"ON CONFLICT (grain, period, region_path, dim, value) DO UPDATE SET {sets}",
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([placeholder] * len(chunk))} " + conflict,
                 params,
             )
 
@@ -128,20 +140,28 @@ def _upsert(delta: dict) -> None:
 def refresh(*, limit: int = BATCH, now: dt.datetime | None = None) -> int | None:
     """Apply the case events committed since the last refresh; returns the cases recomputed,
     or None when another refresh holds the state row (PostgreSQL: it is not waited for)."""
+    done, _more = refresh_step(limit=limit, now=now)
+    return done
+
+
+def refresh_step(*, limit: int = BATCH, now: dt.datetime | None = None) -> tuple[int | None, bool]:
+    """refresh(), also saying whether events are left for the next one (the page says so)."""
     now = now or timezone.now()
     with transaction.atomic():
-        RefreshState.objects.get_or_create(pk=1)
         qs = RefreshState.objects.filter(pk=1)
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         state = qs.first()
         if state is None:
-            return None
+            if RefreshState.objects.filter(pk=1).exists():
+                return None, False  # another refresh is running
+            state, _created = RefreshState.objects.get_or_create(pk=1)
         seen = set(state.recent_ids)
         events = list(
-            CaseEvent.objects.filter(id__gt=state.safe_event_id).order_by("id").values_list("id", "case_id", "at")[: limit + len(seen)]
+            CaseEvent.objects.filter(id__gt=state.safe_event_id).order_by("id").values_list("id", "case_id", "at")[: limit + len(seen) + 1]
         )
         fresh = [(i, c, at) for i, c, at in events if i not in seen]
+        more = len(fresh) > limit
         fresh = fresh[:limit]
         if fresh:
             apply_cases([c for _i, c, _at in fresh])
@@ -154,16 +174,62 @@ def refresh(*, limit: int = BATCH, now: dt.datetime | None = None) -> int | None
             else:
                 break
         recent = sorted(i for i in applied if i > safe)
-        if safe != state.safe_event_id or recent != state.recent_ids or fresh:
-            RefreshState.objects.filter(pk=1).update(safe_event_id=safe, recent_ids=recent, refreshed_at=now)
-    return len({c for _i, c, _at in fresh})
+        since = _inspections(since=state.inspections_since, now=now, limit=limit)
+        if safe != state.safe_event_id or recent != state.recent_ids or fresh or since != state.inspections_since:
+            RefreshState.objects.filter(pk=1).update(safe_event_id=safe, recent_ids=recent, refreshed_at=now, inspections_since=since)
+    return len({c for _i, c, _at in fresh}), more
 
 
-def pending(*, limit: int = BATCH) -> bool:
-    """True if events are waiting beyond one refresh batch (the page says the numbers lag)."""
-    state = RefreshState.objects.filter(pk=1).values_list("safe_event_id", "recent_ids").first()
-    safe, recent = state if state else (0, [])
-    return CaseEvent.objects.filter(id__gt=safe).exclude(id__in=recent)[:1].exists()
+def _inspections(*, since, now, limit: int) -> dt.datetime:
+    """Count the inspections submitted since `since` (less SETTLE) not counted yet; returns the
+    next `since`. Submitted inspections do not change, so each is counted once (InspectionFact)."""
+    from django.db.models import Count
+
+    from inspections.models import Answer, Inspection
+
+    qs = Inspection.objects.filter(status=Inspection.Status.SUBMITTED)
+    if since is not None:
+        cutoff = since - SETTLE
+        qs = qs.filter(submitted_at__gte=cutoff).exclude(
+            pk__in=InspectionFact.objects.filter(day__gte=facts.local_day(cutoff) - dt.timedelta(days=1)).values("inspection_id")
+        )
+    rows = list(qs.order_by("submitted_at", "id").values_list("id", "submitted_at", "region_path", "place_id")[:limit])
+    if rows:
+        counts: dict = defaultdict(dict)
+        for inspection_id, code, result, n in (
+            Answer.objects.filter(inspection_id__in=[r[0] for r in rows], result__in=["pass", "fail"])
+            .values_list("inspection_id", "department__code", "result").annotate(n=Count("id")).order_by()
+        ):
+            pair = counts[inspection_id].setdefault(code, [0, 0])
+            pair[0 if result == "pass" else 1] += n
+        new_facts, delta = [], defaultdict(lambda: [0, 0])
+        for inspection_id, submitted_at, path, place_id in rows:
+            day = facts.local_day(submitted_at)
+            depts = counts.get(inspection_id, {})
+            new_facts.append(InspectionFact(inspection_id=inspection_id, day=day, region_path=path, place_id=place_id, depts=depts))
+            for level, apath in facts.ancestors(path):
+                if level >= 4:
+                    continue
+                for code, (passed, failed) in depts.items():
+                    d = delta[(facts.month_start(day), level, apath, code)]
+                    d[0] += passed
+                    d[1] += failed
+        InspectionFact.objects.bulk_create(new_facts, ignore_conflicts=True)
+        table = connection.ops.quote_name(InspectionRollup._meta.db_table)
+        with connection.cursor() as cursor:
+            items = list(delta.items())
+            for start in range(0, len(items), 500):
+                chunk = items[start:start + 500]
+                cursor.execute(
+                    f"INSERT INTO {table} (month, level, region_path, department, passed, failed) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+                    + f" ON CONFLICT (month, region_path, department) DO UPDATE SET passed = {table}.passed + EXCLUDED.passed,"
+                    f" failed = {table}.failed + EXCLUDED.failed",
+                    [v for key, (p, f) in chunk for v in (*key, p, f)],
+                )
+    if len(rows) >= limit:
+        return rows[-1][1] + SETTLE  # more to do: the next refresh goes on from here
+    return now
 
 
 def rebuild(*, out=None, batch: int = 5000, margin: int = 1000) -> int:
@@ -175,6 +241,14 @@ def rebuild(*, out=None, batch: int = 5000, margin: int = 1000) -> int:
         top = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         CaseRollup.objects.all().delete()
         CaseFact.objects.all().delete()
+        InspectionRollup.objects.all().delete()
+        InspectionFact.objects.all().delete()
+        now = timezone.now()
+        since = None
+        while True:  # every submitted inspection, in batches
+            since = _inspections(since=since, now=now, limit=batch)
+            if since == now:
+                break
         done = 0
         last = 0
         while True:
@@ -187,5 +261,7 @@ def rebuild(*, out=None, batch: int = 5000, margin: int = 1000) -> int:
                 out(f"dashboard rebuild: {done} cases")
         # Events up to `top` are in; anything committed while we ran is picked up by refresh.
         # (`margin` events below it are looked at once more, in case one committed late).
-        RefreshState.objects.filter(pk=1).update(safe_event_id=max(0, top - margin), recent_ids=[], refreshed_at=timezone.now())
+        RefreshState.objects.filter(pk=1).update(
+            safe_event_id=max(0, top - margin), recent_ids=[], refreshed_at=timezone.now(), inspections_since=now,
+        )
     return done

@@ -16,14 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseCategory
 from grids.models import Region
-from grids.scoping import path_in_scope, scope, scope_paths
+from grids.scoping import path_in_scope, scope_paths
 
 from . import facts
 from .models import MEASURES, CaseFact, CaseRollup
@@ -322,30 +322,37 @@ def hours_bins(board: Dashboard) -> dict[str, int]:
 # --- inspections ------------------------------------------------------------------------------
 
 def inspections_summary(*, user, region: Region, period: Period) -> dict:
-    """Places inspected and the pass rate by department, for submitted inspections in the period.
+    """Inspections, places inspected and the pass rate by department, for the inspections
+    submitted in the period under `region` (already checked in scope): the monthly rollup for
+    whole months, the per-inspection facts for partial ones and for the distinct places."""
+    from dispatch.models import Department
 
-    Two indexed aggregates (inspections' recent and department indexes) over the period's rows.
-    """
-    try:
-        from inspections.models import Answer, Inspection
-    except ImportError:  # pragma: no cover - inspections is always installed here
-        return {}
-    start, end = period.bounds()
-    inspections = scope(Inspection.objects.filter(status=Inspection.Status.SUBMITTED, submitted_at__gte=start, submitted_at__lt=end,
-                                                   region_path__startswith=region.path), user)
-    totals = inspections.aggregate(n=Count("id"), places=Count("place_id", distinct=True))
-    rows = (
-        scope(Answer.objects.filter(submitted_at__gte=start, submitted_at__lt=end, region_path__startswith=region.path), user)
-        .values("department__code", "department__name")
-        .annotate(passed=Count("id", filter=Q(result="pass")), failed=Count("id", filter=Q(result="fail")))
-        .order_by("department__code")
+    from .models import InspectionFact, InspectionRollup
+
+    by_dept: dict = defaultdict(lambda: [0, 0])
+    months = period.months
+    if months is not None:
+        for code, passed, failed in (
+            InspectionRollup.objects.filter(region_path=region.path, month__range=months)
+            .values("department").annotate(p=Sum("passed"), f=Sum("failed")).order_by().values_list("department", "p", "f")
+        ):
+            by_dept[code][0] += passed
+            by_dept[code][1] += failed
+    for first, last in period.edges:
+        for depts in InspectionFact.objects.filter(day__range=(first, last), region_path__startswith=region.path).values_list("depts", flat=True):
+            for code, (passed, failed) in depts.items():
+                by_dept[code][0] += passed
+                by_dept[code][1] += failed
+    totals = InspectionFact.objects.filter(day__range=(period.start, period.end), region_path__startswith=region.path).aggregate(
+        n=Count("pk"), places=Count("place_id", distinct=True)
     )
-    departments = [
-        {"code": r["department__code"], "name": r["department__name"], "passed": r["passed"], "failed": r["failed"],
-         "rate": r["passed"] / (r["passed"] + r["failed"]) if r["passed"] + r["failed"] else None,
-         "rate_text": f"{r['passed'] / (r['passed'] + r['failed']) * 100:.1f}%" if r["passed"] + r["failed"] else "—"}
-        for r in rows
-    ]
+    names = dict(Department.objects.filter(code__in=list(by_dept)).values_list("code", "name"))
+    departments = []
+    for code in sorted(by_dept):
+        passed, failed = by_dept[code]
+        rate = passed / (passed + failed) if passed + failed else None
+        departments.append({"code": code, "name": names.get(code, code), "passed": passed, "failed": failed, "rate": rate,
+                            "rate_text": "—" if rate is None else f"{rate * 100:.1f}%"})
     return {"inspections": totals["n"], "places": totals["places"], "departments": departments}
 
 

@@ -31,7 +31,8 @@ def _board(request):
     form = DashboardFilterForm(request.GET or None)
     region = selectors.dashboard_region(user=request.user, code=request.GET.get("region", "")[:15])
     period = form.period_value()
-    rollup.refresh(limit=REQUEST_REFRESH)
+    _done, lagging = rollup.refresh_step(limit=REQUEST_REFRESH)
+    request.dashboard_lagging = lagging
     return form, region, period
 
 
@@ -46,17 +47,24 @@ def _fmt(value, kind):
 
 
 def _rows(lines, columns, base: dict):
+    """Table rows with their links; query strings are joined, not re-encoded per cell (a later
+    parameter wins over an earlier one of the same name in the case list's form)."""
     list_url = reverse("cases:list")
+    base_qs = urlencode(base)
+    col_qs = [None if group is None else urlencode(group) for _k, _label, _kind, group in columns]
     out = []
     for line in lines:
-        filters = {**base, **line.filters}
+        line_url = f"{list_url}?{base_qs}&{urlencode(line.filters)}"
         cells = []
-        for key, _label, kind, group in columns:
+        for (key, _label, kind, _group), qs in zip(columns, col_qs):
             value = tables.cell(line, key, kind)
-            url = f"{list_url}?{urlencode({**filters, **group})}" if group is not None and value else ""
-            cells.append((_fmt(value, kind), url))
-        out.append({"label": line.label, "url": f"{list_url}?{urlencode(filters)}", "cells": cells})
+            cells.append((_fmt(value, kind), (f"{line_url}&{qs}" if qs else line_url) if qs is not None and value else ""))
+        out.append({"label": line.label, "url": line_url, "cells": cells})
     return out
+
+
+# Rows shown on the page per table (the .xlsx has them all).
+PAGE_ROWS = {"categories": 15, "weeks": 0}
 
 
 @require_GET
@@ -70,9 +78,10 @@ def dashboard(request):
     sections = []
     for name, lines in built.items():
         title, first, columns = tables.TABLES[name]
+        shown = lines[: PAGE_ROWS.get(name, len(lines))]
         sections.append({
             "name": name, "title": title, "first": first, "columns": [label for _k, label, _kind, _g in columns],
-            "rows": _rows(lines, columns, base),
+            "rows": _rows(shown, columns, base), "more": len(lines) - len(shown),
         })
     m, r = board.totals, selectors.rates(board.totals)
     list_url = reverse("cases:list")
@@ -107,7 +116,7 @@ def dashboard(request):
     return render(request, "dashboard/dashboard.html", {
         "form": form, "region": region, "period": period, "regions": _region_choices(request.user, region),
         "headline": headline, "rates": rates_line, "sections": sections, "chart": chart, "board": board,
-        "query": request.GET.urlencode(), "lagging": rollup.pending(limit=REQUEST_REFRESH),
+        "query": request.GET.urlencode(), "lagging": request.dashboard_lagging,
         "measure": form.measure_value(),
     })
 

@@ -80,7 +80,54 @@ def test_map_json_has_grids_with_values_and_points(handmade, users, login, clien
 def test_page_query_count_does_not_grow_with_cases(handmade, users, login, client, django_assert_max_num_queries):
     login(users["district_officer"])
     client.get(f"/dashboard/?{PERIOD}")
-    # session+user, profile/scope grants, refresh (state, events), rollups (own, children, weeks),
-    # overdue, inspections (2), names (regions, categories, departments), region choices, pending.
-    with django_assert_max_num_queries(25):
+    # session, user, profile, grants, region; refresh: savepoint, state (FOR UPDATE SKIP LOCKED),
+    # new case events, new inspections, state update, release; rollups: own rows, children, weeks;
+    # overdue now; inspections: rollup, facts; names: categories, regions (children, grids),
+    # departments; region choices (tops, list); map overlays. None of them depends on the number of cases.
+    with django_assert_max_num_queries(24):
         client.get(f"/dashboard/?{PERIOD}")
+
+
+def test_inspections_counted_once_with_pass_rate_by_department(handmade, users, tree, departments, categories):
+    """Submitted inspections: places inspected and pass rate per department, each counted once."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dashboard import rollup, selectors
+    from inspections.models import Answer, ChecklistItem, ChecklistVersion, Inspection, Place, Scene
+
+    version = ChecklistVersion.objects.create(label="t1", title="t")
+    scene = Scene.objects.create(version=version, code="shop", name="商铺")
+    items = [
+        ChecklistItem.objects.create(version=version, code=f"X-{i}", department=departments["CGZF"], category=categories["0101"], title=f"检查{i}")
+        for i in range(3)
+    ]
+    grid = tree["440604011001001"]
+    place = Place.objects.create(name="某商铺", grid=grid, region_path=grid.path)
+    at = timezone.make_aware(dt.datetime(2026, 10, 15, 10, 0))
+    for results in (["pass", "pass", "fail"], ["pass", "na", "pass"]):
+        insp = Inspection.objects.create(place=place, scene=scene, version=version, inspector=users["grid_worker"], grid=grid,
+                                         region_path=grid.path, status="submitted", started_at=at, submitted_at=at)
+        for item, result in zip(items, results):
+            Answer.objects.create(inspection=insp, item=item, result=result, department=departments["CGZF"], region_path=grid.path, submitted_at=at)
+    rollup.rebuild()
+    rollup.refresh()
+    rollup.refresh()  # looked at again, counted once
+    for start, end in (("2026-10-01", "2026-10-31"), ("2026-10-10", "2026-10-20")):
+        period = selectors.Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        got = selectors.inspections_summary(user=users["village_staff"], region=tree["v1"], period=period)
+        assert (got["inspections"], got["places"]) == (2, 1)
+        assert [(d["code"], d["passed"], d["failed"]) for d in got["departments"]] == [("CGZF", 4, 1)]
+    other = selectors.inspections_summary(user=users["district_officer"], region=tree["s2"], period=period)
+    assert other["inspections"] == 0 and other["departments"] == []
+    # One submitted just now is picked up by the next refresh, once.
+    now = timezone.now()
+    insp = Inspection.objects.create(place=place, scene=scene, version=version, inspector=users["grid_worker"], grid=grid,
+                                     region_path=grid.path, status="submitted", started_at=now, submitted_at=now)
+    Answer.objects.create(inspection=insp, item=items[0], result="fail", department=departments["CGZF"], region_path=grid.path, submitted_at=now)
+    rollup.refresh()
+    rollup.refresh()
+    today = timezone.localdate()
+    got = selectors.inspections_summary(user=users["village_staff"], region=tree["v1"], period=selectors.Period(today.replace(day=1), today))
+    assert got["inspections"] == 1 and [(d["passed"], d["failed"]) for d in got["departments"]] == [(0, 1)]
