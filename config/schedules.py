@@ -41,3 +41,12 @@ CELERY_BEAT_SCHEDULE["dashboard-refresh-rollups"] = {
     "task": "dashboard.tasks.refresh_rollups",
     "schedule": 60,
 }
+
+# core: the e-mail outbox (core/outbox.py). Mail queued while the broker was down, or left
+# "sending" by a worker that died (past 5 x EMAIL_TIMEOUT), is sent again; each row is
+# claimed by a conditional UPDATE, so one sender sends it. Every two minutes keeps a lost
+# mail at most a few minutes late without hammering an SMTP server that is down.
+CELERY_BEAT_SCHEDULE["core-sweep-outbox"] = {
+    "task": "core.outbox.sweep_outbox",
+    "schedule": 2 * 60,
+}

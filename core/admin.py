@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditLog, Job
+from .models import AuditLog, Job, Notification, OutboxEmail
 
 
 @admin.register(AuditLog)
@@ -33,4 +33,26 @@ class JobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__username", "title"]
+    raw_id_fields = ["recipient", "email"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """The e-mail outbox (core/outbox.py): read-only, to see what was sent and what failed."""
+
+    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["to", "subject"]
+    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+
+    def has_add_permission(self, request):
         return False

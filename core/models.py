@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -117,3 +118,69 @@ class Job(models.Model):
         if not self.progress_total:
             return None
         return max(0, min(100, int(self.progress_done * 100 / self.progress_total)))
+
+
+class Notification(models.Model):
+    """One message in a user's inbox (站内消息), from any app (core/inbox.py: notify)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    # The sending app's word for it, e.g. "dispatched", "verify_needed", "credit.rescored";
+    # drives the badge colour only. What the user reads is the title and the body.
+    kind = models.CharField(_("kind"), max_length=40, default="other")
+    title = models.CharField(_("title"), max_length=120)
+    body = models.CharField(_("text"), max_length=1000, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)  # a path of this site, opened on click
+    # What the message is about, as "<what>:<key>" (e.g. "case:440604-20261130-0001"), for the
+    # sending app to find its messages again; never shown.
+    about = models.CharField(_("about"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email = models.OneToOneField(
+        "core.OutboxEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="notification", verbose_name=_("email")
+    )
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="core_inbox_idx"),
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="core_inbox_unread_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.kind} {self.title}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail to send (the outbox): written in the transaction of the action that causes it,
+    sent by a task after commit, re-sent by the sweep (core/outbox.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Email queued")
+        SENDING = "sending", _("Email being sent")
+        SENT = "sent", _("Email sent")
+        FAILED = "failed", _("Email failed")
+
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)  # first queued, or re-queued
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            models.Index(fields=["status", "queued_at"], condition=models.Q(status__in=["queued", "sending"]), name="core_outbox_pending_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.to} {self.subject} ({self.status})"

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import jobs
+from .outbox import send_email, sweep_outbox  # noqa: F401  (the outbox tasks: registered with the worker)
 
 
 @shared_task(name="core.tasks.run_job", ignore_result=True, acks_late=True, reject_on_worker_lost=True)

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from grids.scoping import scope
 
-from .models import CalendarOverride, Consultation, ConsultationAction, Department, Notification, RectificationNotice, RoutingRule
+from .models import CalendarOverride, Consultation, ConsultationAction, Department, RectificationNotice, RoutingRule
 
 
 @admin.register(Department)
@@ -72,14 +72,3 @@ class RectificationNoticeAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request).select_related("department"), request.user)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "case", "read_at", "email_status"]
-    list_filter = ["kind", "email_status"]
-    raw_id_fields = ["recipient", "case"]
-    readonly_fields = ["created_at"]
-
-    def get_queryset(self, request):
-        return scope(super().get_queryset(request).select_related("recipient", "case"), request.user, path_field="case__region_path")

@@ -16,8 +16,8 @@ from grids.models import StaffProfile
 from grids.scoping import path_in_scope
 
 from . import selectors
-from .models import Consultation, ConsultationAction, Department, Notification, PartyKind
-from .notifications import notification_send
+from .models import Consultation, ConsultationAction, Department, PartyKind
+from .notifications import NotificationKind, notification_send
 from .timeline import describe, DispatchError, in_zh, local_text, lock_case, record_event, update_locked_case
 from .transitions import case_dispatch, check_department_serves
 
@@ -73,7 +73,7 @@ def consultation_open(
         "case": describe(case), "topic": consultation.topic, "when": local_text(meeting_at), "where": consultation.location,
     })
     invited = User.objects.filter(is_active=True, profile__department__in=list(departments))
-    notification_send(users=invited, kind=Notification.Kind.CONSULTATION, case=case, text=text)
+    notification_send(users=invited, kind=NotificationKind.CONSULTATION, case=case, text=text)
     return consultation
 
 

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.demo import DEMO_PASSWORD
+from core.models import Notification
 from grids.models import Region, StaffProfile
 from grids.services import staff_create
 
-from .models import CalendarOverride, Consultation, Department, Notification, RectificationNotice, RoutingRule
+from .models import CalendarOverride, Consultation, Department, RectificationNotice, RoutingRule
 
 DATA = Path(__file__).resolve().parent / "data" / "departments.json"
 CATEGORIES = Path(__file__).resolve().parent.parent / "cases" / "data" / "categories.json"

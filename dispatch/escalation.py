@@ -20,8 +20,8 @@ from cases.services import CaseConflict
 from grids.scoping import path_in_scope
 
 from . import selectors
-from .models import Notification, RoutingRule
-from .notifications import notification_send
+from .models import RoutingRule
+from .notifications import NotificationKind, notification_send
 from .routing import allowance_seconds, pick_rule, work_schedule
 from .timeline import describe, DispatchError, in_zh, local_text, lock_case, record_event, update_locked_case
 from .transitions import FALLBACK_ACCEPT, FALLBACK_HANDLE, stage_deadlines
@@ -69,13 +69,13 @@ def escalate_locked(*, case: Case, actor, reason: str, now: dt.datetime, schedul
         lambda: _("Case %(case)s was escalated to the %(tier)s tier (%(reason)s); accept by %(accept)s.")
         % {"case": describe(case), "tier": Tier(to_tier).label, "reason": reason, "accept": local_text(accept)}
     )
-    notification_send(users=selectors.tier_dispatchers(case=case, tier=to_tier), kind=Notification.Kind.ESCALATED, case=case, text=text)
+    notification_send(users=selectors.tier_dispatchers(case=case, tier=to_tier), kind=NotificationKind.ESCALATED, case=case, text=text)
     if automatic and case.department_id and case.status in (S.DISPATCHED, S.ACCEPTED):
         # The department that let the deadline pass hears it too.
         text = in_zh(lambda: _("Case %(case)s passed its deadline and was escalated to the %(tier)s tier.") % {
             "case": describe(case), "tier": Tier(to_tier).label,
         })
-        notification_send(users=selectors.department_staff(department=case.department), kind=Notification.Kind.OVERDUE, case=case, text=text)
+        notification_send(users=selectors.department_staff(department=case.department), kind=NotificationKind.OVERDUE, case=case, text=text)
     return case
 
 
@@ -120,7 +120,7 @@ def _overdue_case(*, case_id: int, now: dt.datetime, schedule, result: ScanResul
         record_event(case=case, actor=None, action="overdue", data={"deadline": deadline.isoformat()})
         text = in_zh(lambda: _("Case %(case)s is overdue at the district tier (deadline %(deadline)s).") % {"case": describe(case), "deadline": local_text(deadline)})
         users = list(selectors.tier_dispatchers(case=case, tier=Tier.DISTRICT)) + list(selectors.department_staff(department=case.department))
-        notification_send(users=users, kind=Notification.Kind.OVERDUE, case=case, text=text)
+        notification_send(users=users, kind=NotificationKind.OVERDUE, case=case, text=text)
         result.overdue.append(case.number)
 
 
@@ -137,7 +137,7 @@ def _warn_case(*, case: Case, deadline: dt.datetime, now: dt.datetime, result: S
             users = selectors.department_staff(department=case.department)
         what = in_zh(lambda: _("acceptance")) if stage == "accept" else in_zh(lambda: _("handling"))
         text = in_zh(lambda: _("Case %(case)s: the %(what)s deadline %(deadline)s is approaching.") % {"case": describe(case), "what": what, "deadline": local_text(deadline)})
-        notification_send(users=users, kind=Notification.Kind.DEADLINE_WARNING, case=case, text=text)
+        notification_send(users=users, kind=NotificationKind.DEADLINE_WARNING, case=case, text=text)
         result.warned.append(case.number)
 
 

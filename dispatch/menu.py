@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import AD, ALL, DO, DS, SO, VS
+from core.roles import AD, DO, DS, SO, VS
 
 MENU = [
     ("dispatch:workbench", _("Dispatch workbench"), {VS, SO, DO, AD}, 400),
@@ -10,12 +10,7 @@ MENU = [
     ("dispatch:consultations", _("Consultations"), {SO, DO, AD}, 420),
     ("dispatch:notices", _("Rectification notices"), {SO, DO, AD, DS}, 430),
     ("dispatch:rules", _("Routing rules"), {DO, AD}, 440),
-    ("dispatch:inbox", _("Inbox"), ALL, 900),
 ]
-
-BADGES = {
-    "dispatch:inbox": "dispatch:inbox_badge",  # unread notifications
-}
 
 # The queue is the officers' daily work; department staff start at their workbench.
 ROLE_HOME = {

@@ -155,53 +155,6 @@ class CalendarOverride(TimeStampedModel):
         return f"{self.date:%Y-%m-%d} {self.reason}"
 
 
-class Notification(models.Model):
-    """One message in a user's in-app inbox (站内消息); emailed too when the user has an address."""
-
-    class Kind(models.TextChoices):
-        DISPATCHED = "dispatched", _("New dispatch")  # 新派遣
-        RETURNED = "returned", _("Returned case")  # 退单
-        DEADLINE_WARNING = "deadline_warning", _("Deadline approaching")  # 即将超时
-        OVERDUE = "overdue", _("Overdue")  # 已超时
-        ESCALATED = "escalated", _("Escalated")  # 升级
-        VERIFY_NEEDED = "verify_needed", _("Verification needed")  # 待核查
-        CONSULTATION = "consultation", _("Consultation invitation")  # 会商邀请
-        FOLLOW_UP = "follow_up", _("Follow-up check due")  # 整改复查
-        OTHER = "other", _("Other")
-
-    class EmailStatus(models.TextChoices):
-        NONE = "", _("No email")
-        QUEUED = "queued", _("Email queued")
-        SENDING = "sending", _("Email being sent")
-        SENT = "sent", _("Email sent")
-        FAILED = "failed", _("Email failed")
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("case")
-    )
-    text = models.CharField(_("text"), max_length=500)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    email_status = models.CharField(_("email"), max_length=8, choices=EmailStatus.choices, blank=True, default="")
-    email_error = models.CharField(_("email error"), max_length=255, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
-            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.recipient_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
-
-
 class NumberCounter(models.Model):
     """Per prefix-and-year sequence of document numbers (〔2026〕第0042号)."""
 

@@ -18,8 +18,8 @@ from grids.scoping import path_in_scope
 
 from . import selectors
 from .escalation import ESCALATABLE, escalate_locked
-from .models import Department, Notification, NumberCounter, RectificationNotice
-from .notifications import notification_send
+from .models import Department, NumberCounter, RectificationNotice
+from .notifications import NotificationKind, notification_send
 from .routing import work_schedule
 from .timeline import describe, DispatchError, in_zh, lock_case, record_event
 from .transitions import case_handle
@@ -102,7 +102,7 @@ def notices_followup_scan(*, today: dt.date | None = None) -> list[str]:
             text = in_zh(lambda: _("Rectification notice %(number)s (%(party)s) reached its deadline %(deadline)s: do the follow-up check.") % {
                 "number": notice.number, "party": notice.party_name, "deadline": notice.deadline.isoformat(),
             })
-            notification_send(users=selectors.department_staff(department=notice.department), kind=Notification.Kind.FOLLOW_UP, case=notice.case, text=text)
+            notification_send(users=selectors.department_staff(department=notice.department), kind=NotificationKind.FOLLOW_UP, case=notice.case, text=text)
             due.append(notice.number)
     return due
 
@@ -135,5 +135,5 @@ def notice_followup_record(
         escalate_locked(case=locked, actor=by, reason=reason, now=timezone.now(), schedule=work_schedule(), automatic=False)
     else:
         text = in_zh(lambda: _("Notice %(number)s was not complied with; case %(case)s needs the district centre.") % {"number": notice.number, "case": describe(case)})
-        notification_send(users=selectors.tier_dispatchers(case=case, tier=Tier.DISTRICT), kind=Notification.Kind.OVERDUE, case=case, text=text)
+        notification_send(users=selectors.tier_dispatchers(case=case, tier=Tier.DISTRICT), kind=NotificationKind.OVERDUE, case=case, text=text)
     return notice

@@ -26,7 +26,6 @@ from .models import (
     CalendarOverride,
     Consultation,
     Department,
-    Notification,
     PartyKind,
     RectificationNotice,
     RoutingRule,
@@ -386,54 +385,6 @@ def dispatch_actions(*, case: Case, user) -> list[dict]:
     if case.can_consult and case.is_open:
         add("dispatch:consultation_new", _("Open a consultation"), "secondary")
     return out
-
-
-# --- notifications ----------------------------------------------------------------------------
-
-def notification_list(*, user, unread_only: bool = False, before: int | None = None, size: int = PAGE_SIZE) -> list[Notification]:
-    qs = Notification.objects.filter(recipient=user).select_related("case")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    if before:
-        qs = qs.filter(id__lt=before)
-    return list(qs.order_by("-id")[: size + 1])
-
-
-def notification_unread_count(*, user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
-def notification_target(*, notification: Notification, user) -> str:
-    """Where opening a message leads: the page where the user acts on it."""
-    from django.urls import reverse
-
-    K = Notification.Kind
-    case = notification.case
-    if case is None:
-        return reverse("dispatch:inbox")
-    if notification.kind == K.CONSULTATION:
-        consultation = consultation_queryset(user=user).filter(case=case).order_by("-id").first()
-        if consultation is not None:
-            return reverse("dispatch:consultation", args=[consultation.pk])
-    if notification.kind == K.FOLLOW_UP:
-        notice = notice_queryset(user=user).filter(case=case, status=RectificationNotice.Status.ISSUED).order_by("-id").first()
-        if notice is not None:
-            return reverse("dispatch:notice", args=[notice.pk])
-    role = role_of(user)
-    if notification.kind == K.VERIFY_NEEDED and role in (R.GRID_WORKER, R.VILLAGE_STAFF):
-        return reverse("cases:verify", args=[case.number])
-    if role == R.DEPARTMENT_STAFF:
-        return reverse("dispatch:case", args=[case.number])
-    return reverse("cases:detail", args=[case.number])
-
-
-def notification_get_for_user(*, user, pk: int) -> Notification:
-    notification = Notification.objects.filter(recipient=user, pk=pk).select_related("case").first()
-    if notification is None:
-        raise Http404(_("Not found, or outside your jurisdiction."))
-    return notification
 
 
 # --- notices and consultations ----------------------------------------------------------------

@@ -5,7 +5,7 @@
 - dispatch/escalation.py      escalation by hand, the periodic deadline scan
 - dispatch/consultations.py   consultations (会商)
 - dispatch/notices.py         rectification notices (限期整改通知书) and their follow-up
-- dispatch/notifications.py   inbox messages (dispatch/notification_email.py: their e-mail)
+- dispatch/notifications.py   what dispatch tells whom, through the one inbox (core/inbox.py)
 - dispatch/rules_io.py        routing rules as spreadsheets (import, export)
 - dispatch/calendar_overrides.py  the working calendar's overrides
 - dispatch/timeline.py        what they share: timeline events, the row lock, DispatchError
@@ -28,8 +28,7 @@ from .escalation import (
     running_deadline,
 )
 from .notices import check_department_actor, notice_followup_record, notice_issue, notices_followup_scan
-from .notification_email import notification_email_deliver, notification_email_failed
-from .notifications import notification_mark_all_read, notification_mark_read, notification_send
+from .notifications import NotificationKind, notification_mark_all_read, notification_mark_read, notification_send
 from .rules_io import (
     MAX_RULE_ROWS,
     RULE_COLUMNS,
@@ -65,7 +64,7 @@ __all__ = [
     "case_dispatch_bulk", "case_escalate", "case_handle", "case_return", "check_department_actor",
     "check_department_serves", "check_may_consult", "check_may_escalate", "consultation_action_done",
     "consultation_decide", "consultation_open", "deadlines_scan", "notice_followup_record", "notice_issue",
-    "notices_followup_scan", "notification_email_deliver", "notification_email_failed",
+    "notices_followup_scan", "NotificationKind",
     "notification_mark_all_read", "notification_mark_read", "notification_send", "routing_export_provider",
     "rules_export_xlsx", "rules_import", "rules_import_category_file", "rules_import_xlsx", "rules_parse",
     "rules_read_xlsx", "running_deadline",

@@ -8,7 +8,6 @@ from celery import shared_task
 
 from .escalation import deadlines_scan
 from .notices import notices_followup_scan
-from .notification_email import notification_email_deliver, notification_email_failed
 
 
 @shared_task(
@@ -25,15 +24,3 @@ def scan_deadlines(self):
 def notice_followups(self):
     """Rectification notices whose deadline has come: the follow-up check falls due."""
     return {"due": len(notices_followup_scan())}
-
-
-@shared_task(bind=True, max_retries=5, acks_late=True)
-def notification_email(self, notification_id: int):
-    """Email one inbox message; SMTP trouble is retried with backoff, then shown as failed in the inbox."""
-    try:
-        return notification_email_deliver(notification_id=notification_id)
-    except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            notification_email_failed(notification_id=notification_id, error=str(exc))
-            return "failed"
-        raise self.retry(exc=exc, countdown=min(900, 30 * 2 ** self.request.retries)) from exc

@@ -17,8 +17,8 @@ from cases.models import Case
 from cases.services import case_transition, CaseActionError, CheckedEvidence
 
 from . import selectors
-from .models import DeadlineUnit, Department, Notification
-from .notifications import notification_send
+from .models import DeadlineUnit, Department
+from .notifications import NotificationKind, notification_send
 from .routing import deadlines_for, rule_for, unit_for, work_schedule
 from .timeline import describe, DispatchError, in_zh, local_text
 
@@ -34,7 +34,7 @@ def _notify_dispatched(case: Case) -> None:
         lambda: _("New case %(case)s dispatched to %(department)s: accept by %(accept)s, handle by %(handle)s.")
         % {"case": describe(case), "department": case.department.name, "accept": local_text(case.accept_deadline), "handle": local_text(case.handle_deadline)}
     )
-    notification_send(users=selectors.department_staff(department=case.department), kind=Notification.Kind.DISPATCHED, case=case, text=text)
+    notification_send(users=selectors.department_staff(department=case.department), kind=NotificationKind.DISPATCHED, case=case, text=text)
 
 
 def check_department_serves(*, case: Case, department: Department) -> None:
@@ -143,7 +143,7 @@ def case_return(*, case: Case, by, reason: str, expected_version: int | None = N
         lambda: _("Case %(case)s was returned by %(department)s: %(reason)s")
         % {"case": describe(case), "department": department.name if department else "—", "reason": reason.strip()}
     )
-    notification_send(users=selectors.tier_dispatchers(case=case), kind=Notification.Kind.RETURNED, case=case, text=text)
+    notification_send(users=selectors.tier_dispatchers(case=case), kind=NotificationKind.RETURNED, case=case, text=text)
     return case
 
 
@@ -165,7 +165,7 @@ def _notify_verify(case: Case) -> None:
     text = in_zh(lambda: _("Case %(case)s was handled by %(department)s: please verify on site.") % {
         "case": describe(case), "department": case.department.name if case.department_id else "—",
     })
-    notification_send(users=selectors.case_grid_workers(case=case), kind=Notification.Kind.VERIFY_NEEDED, case=case, text=text)
+    notification_send(users=selectors.case_grid_workers(case=case), kind=NotificationKind.VERIFY_NEEDED, case=case, text=text)
 
 
 @transaction.atomic

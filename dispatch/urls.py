@@ -26,10 +26,6 @@ urlpatterns = [
     path("consultations/", views.consultation_list, name="consultations"),
     path("consultations/<int:pk>/", views.consultation_detail, name="consultation"),
     # Inbox (站内消息).
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/badge/", views.inbox_badge, name="inbox_badge"),
-    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
-    path("inbox/<int:pk>/", views.notification_open, name="notification"),
     # Routing rules (路由规则): list, .xlsx import and export.
     path("rules/", views.rules, name="rules"),
     path("rules/export.xlsx", views.rules_export, name="rules_export"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cases.models import Case
 from cases.services import CaseActionError, CaseConflict, Upload, evidence_check
@@ -392,41 +392,6 @@ def consultation_detail(request, pk: int):
 @role_required(R.DEPARTMENT_STAFF, *OFFICERS)
 def consultation_list(request):
     return render(request, "dispatch/consultation_list.html", {"consultations": selectors.consultation_list(user=request.user)[:200]})
-
-
-# --- notifications ----------------------------------------------------------------------------
-
-@role_required(*ALL_ROLES)
-def inbox(request):
-    before = request.GET.get("before", "")
-    unread_only = request.GET.get("unread") == "1"
-    rows = selectors.notification_list(user=request.user, unread_only=unread_only, before=int(before) if before.isdigit() else None)
-    page, more = rows[: selectors.PAGE_SIZE], len(rows) > selectors.PAGE_SIZE
-    return render(request, "dispatch/inbox.html", {
-        "notifications": page, "next_before": page[-1].pk if more else None, "unread_only": unread_only,
-        "unread": selectors.notification_unread_count(user=request.user),
-    })
-
-
-@role_required(*ALL_ROLES)
-def inbox_badge(request):
-    """The unread count for the menu (a tiny htmx fragment)."""
-    return render(request, "dispatch/_inbox_badge.html", {"unread": selectors.notification_unread_count(user=request.user)})
-
-
-@role_required(*ALL_ROLES)
-def notification_open(request, pk: int):
-    notification = selectors.notification_get_for_user(user=request.user, pk=pk)
-    services.notification_mark_read(user=request.user, notification=notification)
-    return redirect(selectors.notification_target(notification=notification, user=request.user))
-
-
-@role_required(*ALL_ROLES)
-@require_POST
-def inbox_read_all(request):
-    n = services.notification_mark_all_read(user=request.user)
-    messages.success(request, _("%(n)s messages marked as read.") % {"n": n})
-    return redirect("dispatch:inbox")
 
 
 # --- routing rules ----------------------------------------------------------------------------

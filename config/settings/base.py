@@ -223,6 +223,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.gov.cn:587 ; console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ecogrid@localhost")
+# Every SMTP step (connect, each command) gives up after this many seconds, so a hung mail
+# server cannot hold a worker forever; the outbox sweep re-sends what was not sent (core/outbox.py).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Domain -------------------------------------------------------------------
 # The root of this deployment's region tree (Chancheng district).

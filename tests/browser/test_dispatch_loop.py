@@ -72,7 +72,7 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     assert case.status == Case.Status.HANDLED
 
     # 4. The grid worker gets the verification request in the inbox and verifies on site.
-    phone.goto("/dispatch/inbox/")
+    phone.goto("/inbox/")
     assert "请到现场核查" in phone.content()
     phone.goto(f"/cases/{case.number}/verify/")
     phone.check("input[name=outcome][value=verify]")

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from cases.models import Case, CaseEvent, Tier
+from core.models import Notification
 from dispatch import services, tasks
-from dispatch.models import Notification
 from dispatch.routing import work_schedule
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ S = Case.Status
 def snapshot(case):
     case = Case.objects.get(pk=case.pk)
     return (case.tier, case.escalation_count, case.accept_deadline, case.handle_deadline, case.deadline_warned_at, case.version,
-            CaseEvent.objects.filter(case=case).count(), Notification.objects.filter(case=case).count())
+            CaseEvent.objects.filter(case=case).count(), Notification.objects.filter(about=f"case:{case.number}").count())
 
 
 def test_escalation_run_twice_escalates_once(report, users):
@@ -33,7 +33,7 @@ def test_escalation_run_twice_escalates_once(report, users):
     assert case.accept_deadline == work_schedule().add(late, 1, "working_hours")
     event = case.events.get(action="escalate")
     assert event.actor is None and event.data["automatic"] is True and event.data == {**event.data, "from_tier": 3, "to_tier": 2}
-    assert Notification.objects.filter(recipient=users["street_officer"], kind="escalated", case=case).count() == 1
+    assert Notification.objects.filter(recipient=users["street_officer"], kind="escalated", about=f"case:{case.number}").count() == 1
     # The second run (e.g. a redelivered task, or beat firing twice) changes nothing more.
     second = services.deadlines_scan(now=late)
     assert second.escalated == [] and second.warned == [] and second.overdue == []
@@ -54,7 +54,7 @@ def test_escalates_again_when_the_new_deadline_passes_then_reports_overdue_once_
     case.refresh_from_db()
     assert case.tier == Tier.DISTRICT and case.escalation_count == 2
     assert case.events.filter(action="overdue").count() == 1
-    assert Notification.objects.filter(recipient=users["district_officer"], kind="overdue", case=case).count() == 1
+    assert Notification.objects.filter(recipient=users["district_officer"], kind="overdue", about=f"case:{case.number}").count() == 1
 
 
 def test_warning_at_80_percent_is_sent_once(report, users, departments, dept_users):
@@ -72,7 +72,7 @@ def test_warning_at_80_percent_is_sent_once(report, users, departments, dept_use
     assert case.deadline_warned_at == soon and case.tier == Tier.STREET
     assert case.events.filter(action="deadline_warning").count() == 1
     # The department that must accept is told, once each.
-    assert Notification.objects.filter(kind="deadline_warning", case=case, recipient=dept_users["cgzf_s1"]).count() == 1
+    assert Notification.objects.filter(kind="deadline_warning", about=f"case:{case.number}", recipient=dept_users["cgzf_s1"]).count() == 1
 
 
 def test_accepting_starts_the_handling_clock_and_its_own_warning(report, users, departments, dept_users):
@@ -137,8 +137,8 @@ def test_two_concurrent_scans_escalate_once(report, users):
 def test_a_department_that_lets_the_deadline_pass_is_told(report, users, departments, dept_users):
     case = services.case_dispatch(case=report("0102"), department=departments["CGZF-440604011"], by=users["street_officer"])
     services.deadlines_scan(now=case.accept_deadline + dt.timedelta(minutes=1))
-    note = Notification.objects.get(kind="overdue", recipient=dept_users["cgzf_s1"], case=case)
-    assert "已升级至镇街层级" in note.text
+    note = Notification.objects.get(kind="overdue", recipient=dept_users["cgzf_s1"], about=f"case:{case.number}")
+    assert "已升级至镇街层级" in note.body
 
 
 def test_reported_top_tier_cases_do_not_crowd_out_the_others(report, users):

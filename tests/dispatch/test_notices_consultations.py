@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from cases.models import Case, Tier
 from cases.services import CaseActionError
+from core.models import Notification
 from dispatch import services
-from dispatch.models import Consultation, Notification, RectificationNotice
+from dispatch.models import Consultation, RectificationNotice
 
 from .conftest import jpeg_upload, photos
 
@@ -89,7 +90,7 @@ def test_follow_up_rectified_closes_the_matter(accepted, dept_users, users, logi
     notice.refresh_from_db()
     case = Case.objects.get(pk=accepted.pk)
     assert notice.status == "complied" and case.status == S.HANDLED
-    assert Notification.objects.filter(kind="verify_needed", recipient=users["grid_worker"], case=case).exists()
+    assert Notification.objects.filter(kind="verify_needed", recipient=users["grid_worker"], about=f"case:{case.number}").exists()
 
 
 def test_follow_up_not_rectified_escalates(accepted, dept_users, users):

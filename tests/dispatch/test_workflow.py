@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from cases.models import Case, Tier
 from cases.services import CaseActionError, case_transition
+from core.models import Notification
 from dispatch import selectors, services
-from dispatch.models import Notification
 
 from .conftest import jpeg_upload, photos
 
@@ -23,13 +23,13 @@ def dispatched(report, users, departments, code="CGZF-440604011"):
 def test_full_loop_through_the_services(report, users, departments, dept_users):
     case = dispatched(report, users, departments)
     assert case.status == S.DISPATCHED and case.department.code == "CGZF-440604011"
-    assert Notification.objects.filter(recipient__in=[dept_users["cgzf_s1"], dept_users["cgzf_s1_b"]], kind="dispatched", case=case).count() == 2
+    assert Notification.objects.filter(recipient__in=[dept_users["cgzf_s1"], dept_users["cgzf_s1_b"]], kind="dispatched", about=f"case:{case.number}").count() == 2
     case = services.case_accept(case=case, by=dept_users["cgzf_s1"])
     assert case.status == S.ACCEPTED
     case = services.case_handle(case=case, by=dept_users["cgzf_s1"], note="已拆除", evidence_items=photos())
     assert case.status == S.HANDLED and case.attachments.filter(stage="handling").count() == 1
     # The grid worker is asked to verify on site.
-    assert Notification.objects.filter(recipient=users["grid_worker"], kind="verify_needed", case=case).exists()
+    assert Notification.objects.filter(recipient=users["grid_worker"], kind="verify_needed", about=f"case:{case.number}").exists()
     case = case_transition(case=case, action="verify", actor=users["grid_worker"], note="现场已恢复")
     case = services.case_close(case=case, by=users["street_officer"])
     assert case.status == S.CLOSED
@@ -43,7 +43,7 @@ def test_returned_case_goes_back_to_the_dispatcher(report, users, departments, d
     assert [c.number for c in page.rows] == [case.number]
     assert page.rows[0].can_dispatch
     note = Notification.objects.get(recipient=users["street_officer"], kind="returned")
-    assert "不属于市场监管职责" in note.text and case.number in note.text
+    assert "不属于市场监管职责" in note.body and case.number in note.body
     # … and it can be dispatched again, to the right department this time.
     case.refresh_from_db()
     case = services.case_dispatch(case=case, department=departments["CGZF-440604011"], by=users["street_officer"], expected_version=case.version)
