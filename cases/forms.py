@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenErrorsShownMixin
+
 from .models import Case, Urgency
 from .selectors import case_get_for_user, category_choices
 
@@ -33,7 +35,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
 
 
-class CaseReportForm(forms.Form):
+class CaseReportForm(HiddenErrorsShownMixin, forms.Form):
     """The phone's report form (上报). Photos are uploaded one by one while it is being
     filled in (PendingUpload, keyed by ``client_uuid``); posted photos are accepted too."""
 
@@ -92,7 +94,7 @@ REPORT_ERROR_FIELDS = {
 }
 
 
-class CaseActionForm(forms.Form):
+class CaseActionForm(HiddenErrorsShownMixin, forms.Form):
     """The generic action page: a note, photos, and the version the page showed."""
 
     form_uuid = forms.UUIDField(widget=forms.HiddenInput)
@@ -135,7 +137,7 @@ class CaseActionForm(forms.Form):
         return value if value.startswith("/") and not value.startswith("//") else ""
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(HiddenErrorsShownMixin, forms.Form):
     """核查 on the phone: passed or failed (with a reason), with a photo of the site."""
 
     OUTCOMES = [("verify", _("Fixed: verification passed")), ("verify_fail", _("Not fixed: verification failed"))]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseCategory
+from core.forms import HiddenErrorsShownMixin
 from grids.models import Region
 from grids.scoping import scope
 
@@ -24,7 +25,7 @@ class DepartmentField(forms.ModelChoiceField):
         return obj.name
 
 
-class VersionMixin(forms.Form):
+class VersionMixin(HiddenErrorsShownMixin, forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
 

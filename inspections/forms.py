@@ -7,24 +7,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenErrorsShownMixin
+
 from .models import InspectionPhoto, PlaceType, Result
-
-
-class HiddenErrorsShownMixin:
-    """Errors on hidden fields (filled in by the page's script, e.g. the browser location) are
-    moved to the form's own errors, labelled, so the template's non-field errors show them."""
-
-    def full_clean(self):
-        super().full_clean()
-        if not self.is_bound or not getattr(self, "_errors", None):
-            return
-        for name in [n for n in self._errors if n in self.fields and self.fields[n].widget.is_hidden]:
-            label = self.fields[name].label or name
-            messages = self._errors.pop(name)
-            self._errors.setdefault(forms.forms.NON_FIELD_ERRORS, self.error_class(error_class="nonfield")).extend(
-                f"{label}：{m}" for m in messages
-            )
-            self.cleaned_data.pop(name, None)
 
 
 class PlaceCreateForm(HiddenErrorsShownMixin, forms.Form):
@@ -62,7 +47,7 @@ class PhotoForm(forms.Form):
 class SubmitForm(forms.Form):
     latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
-    remark = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    remark = forms.CharField(label=_("Remark"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 _FIELD = re.compile(r"^(result|reason|remark|fixed)_(.+)$")

@@ -234,6 +234,13 @@ def inspection_submit(request, client_uuid):
         return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
     form = SubmitForm(request.POST)
     form.is_valid()
+    if "remark" in form.errors:
+        # Refused before anything is written (a remark silently dropped would be lost); the page
+        # shows the answers as they were posted. A bad location is not refused: like no location,
+        # the inspection is accepted with a visible flag.
+        inspection.draft = {**inspection.draft, **_posted_by_code(inspection, posted_answers(request.POST))}
+        problems = {"": [f"{form.fields['remark'].label}：{m}" for m in form.errors["remark"]]}
+        return _render_form(request, inspection, problems=problems, status=400, submit_form=form)
     data = {k: form.cleaned_data.get(k) for k in ("latitude", "longitude", "remark")}
     uploads = [services.PhotoUpload(item_id=i, stage=s, file=f) for i, s, f in posted_photos(request.FILES)]
     try:
@@ -248,6 +255,12 @@ def inspection_submit(request, client_uuid):
         messages.success(request, _("Inspection submitted: %(passed)s passed, %(failed)s failed, %(na)s not applicable.") % {
             "passed": inspection.pass_count, "failed": inspection.fail_count, "na": inspection.na_count})
     return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+
+
+def _posted_by_code(inspection, answers: dict) -> dict:
+    """Posted answers ({item id: entry}) keyed by item code, as the draft keeps them (for display only)."""
+    codes = dict(inspection.scene.items.values_list("pk", "code"))
+    return {codes[int(k)]: v for k, v in answers.items() if k.isdigit() and int(k) in codes}
 
 
 @role_required(R.GRID_WORKER)
