@@ -3,6 +3,8 @@
 Apps add entries here as their capabilities land.
 """
 
+from celery.schedules import crontab
+
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # cases: photos uploaded for a report form that was never submitted are kept a day (a
@@ -49,4 +51,15 @@ CELERY_BEAT_SCHEDULE["dashboard-refresh-rollups"] = {
 CELERY_BEAT_SCHEDULE["core-sweep-outbox"] = {
     "task": "core.outbox.sweep_outbox",
     "schedule": 2 * 60,
+}
+
+# credit: the full rescoring of every enterprise, nightly at 02:30 Asia/Shanghai (after the
+# day's inspections, cases and notices; before the grid workers' day starts, so their due
+# lists use the new colours). It runs as a core Job (visible, retried if a worker dies) and is
+# idempotent: a rating that did not change is not written. Events (an inspection, case or
+# notice completed) rescore their enterprise at once; this run catches the rest (windows
+# rolling past 12 months, expired ratings and vetoes, anything missed while the broker was down).
+CELERY_BEAT_SCHEDULE["credit-nightly-rescore"] = {
+    "task": "credit.tasks.nightly_rescore",
+    "schedule": crontab(hour=2, minute=30),
 }
