@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Kind, ScanLink
 
@@ -35,22 +36,22 @@ class UploadForm(forms.Form):
 
 
 ID_FIELDS = [
-    ("name", _("Name"), 64),  # 姓名
+    ("name", pgettext_lazy("ID card", "Name"), 64),  # 姓名
     ("sex", _("Sex"), 2),  # 性别
     ("nation", _("Ethnic group"), 32),  # 民族
     ("birth", _("Date of birth"), 10),  # 出生
-    ("address", _("Address"), 255),  # 住址
+    ("address", pgettext_lazy("ID card", "Address"), 255),  # 住址
     ("id_number", _("ID number"), 18),  # 公民身份号码
 ]
 LICENCE_FIELDS = [
-    ("name", _("Name"), 200),  # 名称
+    ("name", pgettext_lazy("licence", "Name"), 200),  # 名称
     ("credit_code", _("Unified social credit code"), 18),  # 统一社会信用代码
     ("type", _("Type"), 100),  # 类型
     ("legal_rep", _("Legal representative"), 64),  # 法定代表人
     ("capital", _("Registered capital"), 100),  # 注册资本
     ("founded", _("Date of establishment"), 20),  # 成立日期
     ("term", _("Business term"), 100),  # 营业期限
-    ("address", _("Address"), 255),  # 住所
+    ("address", pgettext_lazy("licence", "Address"), 255),  # 住所
     ("scope", _("Business scope"), 5000),  # 经营范围
 ]
 FIELDS_BY_KIND = {Kind.ID_CARD: ID_FIELDS, Kind.LICENCE: LICENCE_FIELDS}

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageFilter, ImageOps
 
-from . import numbers
+from . import numbers, parsing
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -500,6 +500,12 @@ LICENCE_LABELS = {
 MULTILINE = {"address", "scope", "name"}
 
 
+# Characters chi_sim reads for the financial numerals of an amount (壹贰叁…仟); none of them can
+# appear in an amount, so the replacement is applied only when the amount then parses.
+_NUMERAL_LOOKALIKES = str.maketrans({"什": "仟", "任": "仟", "仔": "仟", "伯": "佰", "估": "佰", "过": "壹", "壶": "壹",
+                                     "武": "贰", "弍": "贰", "参": "叁", "叄": "叁", "伶": "零"})
+
+
 def recognise_licence(img: Image.Image) -> Recognition:
     rec = Recognition("licence")
     # chi_sim alone reads the Chinese values better than chi_sim+eng and ~40 % faster; the
@@ -516,6 +522,23 @@ def recognise_licence(img: Image.Image) -> Recognition:
                 if m:
                     hits.append((li, m.start(), m.end(), key))
                     break
+    # A label misread by one character (夫型 for 类型) at the start of a line in a label column.
+    found_keys = {h[3] for h in hits}
+    label_lefts = [lines[li].words[0].left for li, start, _e, _k in hits if start == 0]
+    for key, labels in LICENCE_LABELS.items():
+        if key in found_keys or not label_lefts:
+            continue
+        for li, line in enumerate(lines):
+            if any(h[0] == li and h[1] == 0 for h in hits):
+                continue
+            text, first = line.text, line.words[0]
+            near_column = any(abs(first.left - x) <= first.height * 1.5 for x in label_lefts)
+            label = next((lab for lab in labels if len(lab) >= 2 and len(text) > len(lab)
+                          and sum(a != b for a, b in zip(text[: len(lab)], lab)) == 1), None)
+            if near_column and label:
+                hits.append((li, 0, len(label), key))
+                rec.warnings.append(f"label_guessed:{key}")
+                break
     # Longer labels win over those they contain (法定代表人 ⊃ 代表人, 统一社会信用代码 ⊃ 信用代码).
     hits.sort(key=lambda h: (h[0], h[1], -(h[2] - h[1])))
     kept: list[tuple[int, int, int, str]] = []
@@ -589,6 +612,13 @@ def recognise_licence(img: Image.Image) -> Recognition:
             code_field = whole
     if code_field is not None:
         rec.fields["credit_code"] = code_field
+    capital = rec.fields.get("capital")
+    if capital and capital.value and parsing.capital_wan(capital.value) is None:
+        repaired = capital.value.translate(_NUMERAL_LOOKALIKES)
+        if repaired != capital.value and parsing.capital_wan(repaired) is not None:
+            capital.value, capital.confidence, capital.corrected = repaired, min(capital.confidence, 0.7), True
+        else:
+            capital.confidence = min(capital.confidence, 0.4)  # not a well-formed amount: a misread numeral
     for key in ("founded",):
         if key in rec.fields:
             m = re.search(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})", rec.fields[key].value)

@@ -40,7 +40,9 @@ def capital_wan(text: str) -> Decimal | None:
             value = Decimal(m.group(1))
             unit = m.group(2)
             return value * 10_000 if unit == "亿" else value if unit == "万" else value / 10_000
-        number = chinese_number(re.sub(r"[^零〇壹一贰二两叁三肆四伍五陆六柒七捌八玖九拾十佰百仟千万亿]", "", t))
+        if not t or re.search(r"[^零〇壹一贰二两叁三肆四伍五陆六柒七捌八玖九拾十佰百仟千万亿]", t):
+            return None  # a character that is no numeral: a misread, not a number
+        number = chinese_number(t)
     except InvalidOperation:
         return None
     return None if number is None else Decimal(number) / 10_000

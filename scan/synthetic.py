@@ -189,8 +189,7 @@ def _on_table(card: Image.Image, rng: random.Random, margin: float = 0.07) -> Im
     w, h = card.size
     mx, my = int(w * margin), int(h * margin)
     table = Image.new("RGB", (w + 2 * mx, h + 2 * my), (70 + rng.randint(0, 30), 60, 55))
-    noise = Image.effect_noise(table.size, 18).convert("RGB")
-    table = Image.blend(table, noise, 0.15)
+    table = Image.blend(table, _noise(table.size, rng), 0.1)
     table.paste(card, (mx, my))
     return table
 
@@ -297,6 +296,12 @@ def render_licence(values: LicenceValues, *, seed: int = 0, scale: float = 1.0) 
 
 # --------------------------------------------------------------------------- degradation
 
+def _noise(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """Grey speckle from the seeded generator (Image.effect_noise is not reproducible)."""
+    w, h = size
+    return Image.frombytes("L", size, rng.randbytes(w * h)).convert("RGB")
+
+
 DEGRADATIONS = ("clean", "noise", "blur", "rotate", "contrast", "perspective", "mixed")
 MILD = ("clean", "noise", "blur", "rotate", "contrast", "perspective")
 
@@ -307,8 +312,7 @@ def degrade(im: Image.Image, kind: str, *, seed: int = 0) -> Image.Image:
     if kind == "clean":
         return im
     if kind == "noise":
-        noise = Image.effect_noise(im.size, 40).convert("RGB")
-        return Image.blend(im, noise, 0.22)
+        return Image.blend(im, _noise(im.size, rng), 0.22)
     if kind == "blur":
         return im.filter(ImageFilter.GaussianBlur(radius=1.6 * im.width / 1800))
     if kind == "rotate":
