@@ -144,8 +144,11 @@ def refresh(*, limit: int = BATCH, now: dt.datetime | None = None) -> int | None
     return done
 
 
-def refresh_step(*, limit: int = BATCH, now: dt.datetime | None = None) -> tuple[int | None, bool]:
-    """refresh(), also saying whether events are left for the next one (the page says so)."""
+def refresh_step(*, limit: int = BATCH, now: dt.datetime | None = None, inspections: bool = True) -> tuple[int | None, bool]:
+    """refresh(), also saying whether events are left for the next one (the page says so).
+
+    A page view refreshes the cases only (``inspections=False``): submitted inspections are
+    counted by the periodic task, within a minute."""
     now = now or timezone.now()
     with transaction.atomic():
         qs = RefreshState.objects.filter(pk=1)
@@ -174,7 +177,7 @@ def refresh_step(*, limit: int = BATCH, now: dt.datetime | None = None) -> tuple
             else:
                 break
         recent = sorted(i for i in applied if i > safe)
-        since = _inspections(since=state.inspections_since, now=now, limit=limit)
+        since = _inspections(since=state.inspections_since, now=now, limit=limit) if inspections else state.inspections_since
         if safe != state.safe_event_id or recent != state.recent_ids or fresh or since != state.inspections_since:
             RefreshState.objects.filter(pk=1).update(safe_event_id=safe, recent_ids=recent, refreshed_at=now, inspections_since=since)
     return len({c for _i, c, _at in fresh}), more

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,14 +100,14 @@ def dashboard_regions(*, user) -> list[Region]:
     return list(Region.objects.filter(path__in=paths, level__lte=Region.Level.VILLAGE).order_by("path"))
 
 
-def dashboard_region(*, user, code: str = "") -> Region:
+def dashboard_region(*, user, code: str = "", tops: list[Region] | None = None) -> Region:
     """The region of the dashboard: `code` if inside the user's scope (else 404), or the user's first."""
     if code:
         region = Region.objects.filter(code=code, level__lte=Region.Level.VILLAGE).first()
         if region is None or not path_in_scope(user, region.path):
             raise Http404(_("Not found, or outside your jurisdiction."))
         return region
-    regions = dashboard_regions(user=user)
+    regions = tops if tops is not None else dashboard_regions(user=user)
     if not regions:
         raise Http404(_("Not found, or outside your jurisdiction."))
     return regions[0]
@@ -187,14 +187,17 @@ def dashboard_get(*, user, region: Region, period: Period, with_inspections: boo
     lvl, path = region.level, region.path
     months = period.months
     sums = {m: Sum(m) for m in MEASURES}
+    # 1. the region's own rows: every dimension per whole month, and the weeks overlapping the period.
+    own_q = Q(grain="w", dim="all", period__range=(facts.week_start(period.start), period.end))
     if months is not None:
-        # 1. the region's own rows: every dimension, per month.
-        own = (
-            CaseRollup.objects.filter(grain="m", dim__in=DIMS, level=lvl, region_path=path, period__range=months)
-            .values("period", "dim", "value").annotate(**sums).order_by()
-        )
-        for r in own:
-            board.take("m", r["period"], lvl, path, r["dim"], r["value"], {m: r[m] for m in MEASURES})
+        own_q |= Q(grain="m", dim__in=DIMS, period__range=months)
+    own = (
+        CaseRollup.objects.filter(own_q, level=lvl, region_path=path)
+        .values("grain", "period", "dim", "value").annotate(**sums).order_by()
+    )
+    for r in own:
+        board.take(r["grain"], r["period"], lvl, path, r["dim"], r["value"], {m: r[m] for m in MEASURES})
+    if months is not None:
         # 2. the children (and, below a street, the grids are the children).
         below = [lvl + 1] if lvl + 1 >= 4 else [lvl + 1, 4]
         rows = (
@@ -203,14 +206,6 @@ def dashboard_get(*, user, region: Region, period: Period, with_inspections: boo
         )
         for r in rows:
             board.take("m", months[0], r["level"], r["region_path"], "all", "", {m: r[m] for m in MEASURES})
-    # 3. the weeks overlapping the period.
-    weeks = (
-        CaseRollup.objects.filter(grain="w", dim="all", level=lvl, region_path=path,
-                                  period__range=(facts.week_start(period.start), period.end))
-        .values("period").annotate(**sums).order_by()
-    )
-    for r in weeks:
-        board.take("w", r["period"], lvl, path, "all", "", {m: r[m] for m in MEASURES})
     # 4. the partial months at the ends, from the facts of those days.
     for first, last in period.edges:
         for fact in CaseFact.objects.filter(day__range=(first, last), region_path__startswith=path, contribution__isnull=False).values_list(
@@ -249,8 +244,14 @@ class Line:
         return rates(self.m)
 
 
-def region_lines(board: Dashboard, paths: dict) -> list[Line]:
-    regions = {r.path: r for r in Region.objects.filter(path__in=list(paths)).only("code", "name", "path", "level")}
+def region_names(board: Dashboard) -> dict:
+    """The children and grids of the board by path (one query for both tables)."""
+    wanted = set(board.children) | set(board.grids)
+    return {r.path: r for r in Region.objects.filter(path__in=list(wanted)).only("code", "name", "path", "level")}
+
+
+def region_lines(board: Dashboard, paths: dict, regions: dict | None = None) -> list[Line]:
+    regions = regions if regions is not None else region_names(board)
     lines = []
     for path, m in paths.items():
         r = regions.get(path)

@@ -50,8 +50,9 @@ TOP = 10
 
 def build(board: selectors.Dashboard) -> dict[str, list[selectors.Line]]:
     majors, subs = selectors.category_lines(board)
-    grids = selectors.region_lines(board, board.grids) if board.region.level < 3 else None
-    regions = selectors.region_lines(board, board.children)
+    names = selectors.region_names(board)
+    grids = selectors.region_lines(board, board.grids, names) if board.region.level < 3 else None
+    regions = selectors.region_lines(board, board.children, names)
     return {
         "regions": regions,
         "majors": majors,

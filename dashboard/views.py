@@ -29,9 +29,10 @@ _CASE_LIST_LABELS = (gettext_lazy("Reported from"), gettext_lazy("Reported to"))
 
 def _board(request):
     form = DashboardFilterForm(request.GET or None)
-    region = selectors.dashboard_region(user=request.user, code=request.GET.get("region", "")[:15])
+    request.dashboard_tops = selectors.dashboard_regions(user=request.user)
+    region = selectors.dashboard_region(user=request.user, code=request.GET.get("region", "")[:15], tops=request.dashboard_tops)
     period = form.period_value()
-    _done, lagging = rollup.refresh_step(limit=REQUEST_REFRESH)
+    _done, lagging = rollup.refresh_step(limit=REQUEST_REFRESH, inspections=False)
     request.dashboard_lagging = lagging
     return form, region, period
 
@@ -114,16 +115,16 @@ def dashboard(request):
         "labels": {"found": _("Found"), "closed": _("Closed or handled on discovery")},
     }
     return render(request, "dashboard/dashboard.html", {
-        "form": form, "region": region, "period": period, "regions": _region_choices(request.user, region),
+        "form": form, "region": region, "period": period, "regions": _region_choices(request.user, region, request.dashboard_tops),
         "headline": headline, "rates": rates_line, "sections": sections, "chart": chart, "board": board,
         "query": request.GET.urlencode(), "lagging": request.dashboard_lagging,
         "measure": form.measure_value(),
     })
 
 
-def _region_choices(user, current: Region):
+def _region_choices(user, current: Region, tops=None):
     """The regions the user may pick (their top regions, the streets and villages below)."""
-    tops = selectors.dashboard_regions(user=user)
+    tops = tops if tops is not None else selectors.dashboard_regions(user=user)
     from django.db.models import Q
     from functools import reduce
     from operator import or_

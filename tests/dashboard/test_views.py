@@ -80,11 +80,12 @@ def test_map_json_has_grids_with_values_and_points(handmade, users, login, clien
 def test_page_query_count_does_not_grow_with_cases(handmade, users, login, client, django_assert_max_num_queries):
     login(users["district_officer"])
     client.get(f"/dashboard/?{PERIOD}")
-    # session, user, profile, grants, region; refresh: savepoint, state (FOR UPDATE SKIP LOCKED),
-    # new case events, new inspections, state update, release; rollups: own rows, children, weeks;
-    # overdue now; inspections: rollup, facts; names: categories, regions (children, grids),
-    # departments; region choices (tops, list); map overlays. None of them depends on the number of cases.
-    with django_assert_max_num_queries(24):
+    # session, user, profile, grants, the user's top regions; refresh (cases only): savepoint,
+    # state (FOR UPDATE SKIP LOCKED), new case events, release; rollups: own rows (months and
+    # weeks), children and grids; overdue now; inspections: rollup, facts (+ department names
+    # when there are some); names: categories, regions, departments; region choices; map overlays.
+    # None of them depends on the number of cases.
+    with django_assert_max_num_queries(20):
         client.get(f"/dashboard/?{PERIOD}")
 
 
