@@ -113,16 +113,19 @@ def _upsert(delta: dict) -> None:
     sets = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
     conflict = f"ON CONFLICT (grain, period, region_path, dim, value) DO UPDATE SET {sets}"
     if connection.vendor == "postgresql":
-        # One array per column: a short statement whatever the number of rows (a VALUES list
-        # of thousands of rows spends most of its time in the driver's parameter handling).
-        types = ["text", "date", "int", "text", "text", "text", *(["bigint"] * len(MEASURES))]
-        arrays = [[] for _ in cols]
-        for key, measures in items:
-            for i, v in enumerate((*key, *(measures.get(m, 0) for m in MEASURES))):
-                arrays[i].append(v)
-        select = ", ".join(f"%s::{t}[]" for t in types)
+        # COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT: a VALUES list or
+        # arrays of thousands of rows spend most of their time in the driver's quoting.
+        types = ["text", "date", "smallint", "varchar(255)", "varchar(4)", "varchar(32)", *(["bigint"] * len(MEASURES))]
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({select}) {conflict}", arrays)
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS dashboard_delta ("
+                + ", ".join(f"{c} {t}" for c, t in zip(cols, types)) + ") ON COMMIT DELETE ROWS"
+            )
+            with cursor.cursor.copy(f"COPY dashboard_delta ({', '.join(cols)}) FROM STDIN") as copy:
+                for key, measures in items:
+                    copy.write_row((*key, *(measures.get(m, 0) for m in MEASURES)))
+            cursor.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM dashboard_delta {conflict}")
+            cursor.execute("TRUNCATE dashboard_delta")
         return
     placeholder = "(" + ", ".join(["%s"] * len(cols)) + ")"
     with connection.cursor() as cursor:
