@@ -251,11 +251,49 @@ def build_world(tree, users) -> World:
         draft = insp.inspection_start(inspector=drafter, place=other_place)
         world.objects.append(Obj("inspection_draft", instance=draft, kwargs={"client_uuid": draft.client_uuid},
                                  owner_id=drafter.pk, region_path=draft.region_path, location=location))
+    _other_apps(world, boss)
     world.version = version
     world.objects.append(Obj("checklist", instance=version, kwargs={"pk": version.pk}, location="own", region_path=""))
     scene = version.scenes.first()
     world.objects.append(Obj("scene", instance=scene, kwargs={"pk": version.pk, "code": scene.code}, location="own", region_path=""))
     return world
+
+
+def id_number(serial: int, birth="19900101") -> str:
+    """A valid GB 11643 resident ID number (district 440604)."""
+    body = f"440604{birth}{serial:03d}"
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(body))
+    return body + "10X98765432"[total % 11]
+
+
+def credit_code(serial: int) -> str:
+    """A valid GB 32100 unified social credit code."""
+    from stdnum.cn import uscc
+
+    body = f"91440604MA{serial:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def _other_apps(world, boss):
+    """Objects of the apps added later (credit enterprises, one-click-fill people), where installed."""
+    from django.apps import apps
+
+    for n, (location, (grid_code, _unit, _point)) in enumerate(LOCATIONS.items(), start=1):
+        if location == "other_department":
+            continue
+        grid = world.tree[grid_code]
+        if apps.is_installed("credit"):
+            from credit.services import enterprise_create
+
+            enterprise = enterprise_create(uscc=credit_code(n), region=grid, by=boss, name=f"LEAKENT{location.upper()}有限公司")
+            world.objects.append(Obj("enterprise", instance=enterprise, kwargs={"pk": enterprise.pk}, marker=f"LEAKENT{location.upper()}",
+                                     location=location, region_path=enterprise.region_path))
+        if apps.is_installed("forms_fill"):
+            from forms_fill.services import person_create
+
+            person = person_create(by=boss, id_number=id_number(n), region=grid, data={"name": f"LEAKPERSON{location.upper()}"})
+            world.objects.append(Obj("person", instance=person, kwargs={"pk": person.pk}, marker=f"LEAKPERSON{location.upper()}",
+                                     location=location, region_path=person.region_path))
 
 
 def _answer_all(insp, inspection, worker, *, fail):
