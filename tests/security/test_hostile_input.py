@@ -18,6 +18,7 @@ Adding a page: one line in ``FORMS`` (a POST form) or ``FILTERS`` (a GET list/se
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -29,7 +30,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import jpeg
+from .conftest import credit_code, id_number, jpeg
+
+SERIAL = itertools.count(100)
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +201,18 @@ FORMS: dict[str, Form] = {
         valid=lambda w: {"form_uuid": str(uuid.uuid4()), "slot": "report", "file": jpeg()},
         fields={"form_uuid": "uuid", "slot": "choice"},
         written=_count("cases.PendingUpload")),
+    "person (一表填)": Form(
+        url=lambda w: reverse("forms_fill:person_add"), user="village_staff",
+        valid=lambda w: {"id_number": id_number(next(SERIAL)), "grid": str(w.tree["440604011001001"].pk), "name": "张三"},
+        fields={"id_number": "text:40", "name": "text:64", "grid": "choice"},
+        written=_count("forms_fill.Person")),
+    "enterprise (credit)": Form(
+        url=lambda w: reverse("credit:enterprise_create"), user="village_staff",
+        valid=lambda w: {"uscc": credit_code(next(SERIAL)), "region": str(w.tree["440604011001001"].pk), "name": "佛山市禅城区测试有限公司",
+                         "status": "existing", "contact_phone": "13800138000"},
+        fields={"uscc": "text:40", "name": "text:200", "contact_phone": "text:32", "region": "choice", "employees": "int",
+                "established_on": "date"},
+        written=_count("credit.Enterprise")),
 }
 
 FILTERS: dict[str, Filter] = {
@@ -218,6 +233,10 @@ FILTERS: dict[str, Filter] = {
     "inspection list": Filter(lambda w: reverse("inspections:inspection_list"), "village_staff", {"grid": "choice", "flagged": "choice", "page": "int"}),
     "department results": Filter(lambda w: reverse("inspections:department_results"), "department_staff",
                                  {"grid": "choice", "scene": "choice", "item": "choice", "result": "choice", "date_from": "date", "date_to": "date", "page": "int"}),
+    "enterprises (credit)": Filter(lambda w: reverse("credit:enterprise_list"), "village_staff",
+                                   {"q": "text", "colour": "choice", "credit_class": "choice", "grid": "text", "status": "choice"}),
+    "people (一表填)": Filter(lambda w: reverse("forms_fill:person_list"), "village_staff", {"q": "text", "page": "int"}),
+    "dashboard": Filter(lambda w: reverse("dashboard:index"), "street_officer", {"region": "text", "period": "choice", "start": "date", "end": "date"}),
     "regions": Filter(lambda w: reverse("grids:region_list"), "street_officer", {"level": "int", "q": "text", "page": "int"}),
 }
 # fmt: on
