@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
+    path("village/", include("forms_fill.village_urls")),  # the village desk (forms_fill), before grids
     path("", include("grids.urls")),
     path("cases/", include("cases.urls")),
     path("dispatch/", include("dispatch.urls")),
@@ -25,5 +26,6 @@ urlpatterns = [
     path("forms/", include("forms_fill.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("scan/", include("scan.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

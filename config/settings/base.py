@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "credit",
     "forms_fill",
     "volunteers",
+    "open311",  # Open311 GeoReport v2 API (/open311/v2/)
     "dashboard",  # 数读 and the map base layers
     "scan",  # 扫一扫: OCR of ID cards, licences and documents (tesseract)
     "benchmarks",  # only its commands: manage.py bench, manage.py seed_scale (no models)
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Refuses NUL / control characters in the path, GET, POST and JSON before any view runs
     # (a translated 400; nothing written). After authentication so the page has its menu.
+    "open311.middleware.Open311InputMiddleware",  # the same refusals, in Open311's error format, for /open311/ only
     "core.hostile_input.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,6 +262,15 @@ ECOGRID_SCOPE_FUNCTION = "grids.scoping.scope"
 ECOGRID_JOB_HEARTBEAT_TIMEOUT = env.int("ECOGRID_JOB_HEARTBEAT_TIMEOUT", default=120)
 ECOGRID_JOB_PENDING_RESEND = env.int("ECOGRID_JOB_PENDING_RESEND", default=60)
 ECOGRID_JOB_RESULT_DAYS = env.int("ECOGRID_JOB_RESULT_DAYS", default=7)
+
+# --- Volunteers (兼职网格员, volunteers app) ---------------------------------------------
+# Cumulative points needed for 1–5 stars (评星定级).
+VOLUNTEER_STAR_THRESHOLDS = (0, 10, 30, 60, 100)
+# The public report page (no login): reports per phone / per IP address per hour, and photo
+# uploads per IP per hour. A community centre's Wi-Fi puts many residents behind one IP.
+VOLUNTEER_REPORTS_PER_PHONE_HOUR = env.int("VOLUNTEER_REPORTS_PER_PHONE_HOUR", default=10)
+VOLUNTEER_REPORTS_PER_IP_HOUR = env.int("VOLUNTEER_REPORTS_PER_IP_HOUR", default=30)
+VOLUNTEER_UPLOADS_PER_IP_HOUR = env.int("VOLUNTEER_UPLOADS_PER_IP_HOUR", default=120)
 
 LOGGING = {
     "version": 1,

@@ -53,7 +53,9 @@ class Command(BaseCommand):
 
     def do_revoke(self, o):
         given = o["key"].strip()
-        matches = list(ApiKey.objects.filter(key_hash=services.hash_key(given))) or list(ApiKey.objects.filter(prefix=given[:8], revoked_at__isnull=True)) if len(given) >= 8 else []
+        matches = list(ApiKey.objects.filter(key_hash=services.hash_key(given)))
+        if not matches and len(given) == 8:  # a prefix, as `list` shows it
+            matches = list(ApiKey.objects.filter(prefix=given, revoked_at__isnull=True))
         if not matches:
             raise CommandError("No such key (give the whole key or its first 8 characters).")
         if len(matches) > 1:
