@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import re
 import secrets
 import time
 import uuid
@@ -134,6 +135,8 @@ def parse_moment(value: str, *, end: bool = False) -> dt.datetime | None:
     value = _text(value)
     if not value or "\x00" in value:
         return None
+    # An unencoded "+08:00" in a query string arrives as " 08:00": take it as meant.
+    value = re.sub(r"(T[0-9:.]+) (\d{2}(:?\d{2})?)$", r"\1+\2", value)
     moment = None
     if len(value) > 10:  # a date alone ("2026-11-30") is a whole day, below
         try:

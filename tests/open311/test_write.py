@@ -346,3 +346,19 @@ def test_messages_are_chinese_by_default_and_english_on_request(api, api_client_
     assert english[0]["description"] == "service_code is required."
     notice = api("post", "requests", status=201, kind="created", data=valid())[0]["service_notice"]
     assert "初筛" in notice
+
+
+def test_an_unencoded_plus_in_a_zone_is_read_as_meant(api, users, services_data, rules):
+    from .test_read import _report
+
+    from open311.services import parse_moment
+
+    assert parse_moment("2026-11-01T00:00:00 08:00") == dt.datetime(2026, 10, 31, 16, 0, tzinfo=dt.timezone.utc)
+    older = _report(users, services_data["0101"])
+    Case.objects.filter(pk=older.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    case = _report(users, services_data["0101"])
+    local = timezone.localtime(case.created_at)
+    start = (local - dt.timedelta(minutes=5)).replace(microsecond=0).isoformat()  # "…+08:00"
+    response = api("get", "requests", kind="requests", QUERY_STRING=f"start_date={start}")
+    assert "+" in start
+    assert [r["service_request_id"] for r in response] == [case.number]
