@@ -197,3 +197,18 @@ def test_rescore_button_starts_a_job(login, users, make_enterprise, django_captu
     assert job.status == Job.Status.DONE
     assert job.result == {"rated": 1, "changed": 1}
     assert response["Location"] == job.get_absolute_url()
+
+
+def test_admin_lists_are_view_only_and_render(client, make_enterprise, django_user_model):
+    from credit.models import CreditScore
+
+    e = make_enterprise()
+    services.rescore_all()
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-for-tests-1")
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    for url in ("/admin/credit/enterprise/", "/admin/credit/creditscore/", "/admin/credit/creditscorehistory/",
+                "/admin/credit/colouroverride/", "/admin/credit/placardtoken/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/admin/credit/enterprise/{e.pk}/change/").status_code == 200
+    assert client.post(f"/admin/credit/enterprise/{e.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert CreditScore.objects.filter(enterprise=e).exists()
