@@ -63,3 +63,17 @@ CELERY_BEAT_SCHEDULE["credit-nightly-rescore"] = {
     "task": "credit.tasks.nightly_rescore",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# volunteers: a volunteer report decided on the cases pages (register / reject / merge from
+# /cases/triage/) gets its outcome and points recorded here; the status link and the volunteers'
+# triage page also sync on view, so 10 minutes only bounds the delay of the leaderboard.
+CELERY_BEAT_SCHEDULE["volunteers-sync-report-outcomes"] = {
+    "task": "volunteers.tasks.sync_report_outcomes",
+    "schedule": 10 * 60,
+}
+# volunteers: +1 (月度活跃) for last month's active volunteers. Daily and idempotent (one entry per
+# volunteer and month), so a missed day or a worker outage on the 1st costs nothing.
+CELERY_BEAT_SCHEDULE["volunteers-monthly-activity"] = {
+    "task": "volunteers.tasks.award_monthly_activity",
+    "schedule": 24 * 60 * 60,
+}

@@ -327,7 +327,7 @@ def _award_for_outcome(report: VolunteerReport, outcome: str, by=None) -> None:
 
 
 def triage_decide(*, report: VolunteerReport, outcome: str, by, note: str = "", into: Case | None = None,
-                  expected_version: int | None = None) -> VolunteerReport:
+                  expected_version: int | None = None, at: dt.datetime | None = None) -> VolunteerReport:
     """初筛 of a volunteer / public report, and the points it earns, in one transaction.
 
     * adopted → the case is registered (and routed by dispatch);
@@ -335,6 +335,8 @@ def triage_decide(*, report: VolunteerReport, outcome: str, by, note: str = "", 
       without registration (不予立案, reason 已由兼职网格员自主处理) and the report is counted;
     * duplicate → the case is merged into the original ``into``;
     * rejected → the case is rejected with the reason.
+
+    ``at`` backdates the decision and its points (demo data, imports of a paper ledger).
     """
     if outcome not in {O.ADOPTED, O.SELF_HANDLED, O.DUPLICATE, O.REJECTED}:
         raise VolunteerError(_("Choose a decision."), code="outcome")
@@ -368,7 +370,7 @@ def triage_decide(*, report: VolunteerReport, outcome: str, by, note: str = "", 
                     raise VolunteerError(_("Give a reason for not adopting the report; the reporter will see it."), code="note")
                 case_transition(case=case, action="reject", actor=by, expected_version=expected_version, note=note)
             locked.outcome, locked.outcome_note = outcome, note[:200]
-            locked.decided_by, locked.decided_at = by, timezone.now()
+            locked.decided_by, locked.decided_at = by, at or timezone.now()
             locked.save(update_fields=["outcome", "outcome_note", "decided_by", "decided_at"])
             _award_for_outcome(locked, outcome, by=by)
     except CaseActionError as exc:
