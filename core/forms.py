@@ -23,3 +23,15 @@ class HiddenErrorsShownMixin:
             self._errors.setdefault(forms.forms.NON_FIELD_ERRORS, self.error_class(error_class="nonfield")).extend(shown)
             if hasattr(self, "cleaned_data"):
                 self.cleaned_data.pop(name, None)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses an id beyond the database's integer range with its
+    usual 'not a valid value' message (SQLite raises OverflowError for it: a 500 in embedded mode)."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                        params={"pk": next((v for v in value if str(v).isdigit() and int(v) > 2**63), "")}) from None

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseCategory
-from core.forms import HiddenErrorsShownMixin
+from core.forms import HiddenErrorsShownMixin, SafeModelMultipleChoiceField
 from grids.models import Region
 from grids.scoping import scope
 
@@ -137,7 +137,7 @@ class ConsultationForm(forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=200)
     meeting_at = forms.DateTimeField(label=_("Meeting time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     location = forms.CharField(label=_("Meeting place"), max_length=100, required=False)
-    departments = forms.ModelMultipleChoiceField(
+    departments = SafeModelMultipleChoiceField(
         label=_("Departments"), queryset=Department.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     community = forms.CharField(label=PartyKind.COMMUNITY.label, max_length=100, required=False)
