@@ -197,7 +197,7 @@ def scan_confirm_person(*, scan: Scan, by, values: dict, region=None) -> ScanLin
     else:
         if region is None:
             raise ValidationError({"region": _("Choose the grid the person belongs to.")})
-        if not path_in_scope(by, region.path, verb="manage") and not path_in_scope(by, region.path):
+        if not path_in_scope(by, region.path):
             raise ValidationError({"region": _("This grid is outside your jurisdiction.")})
         person = person_create(by=by, id_number=result.value, region=region, data=data, source=_source(scan))
     confirmed = {**data, "id_number": result.value}
