@@ -675,11 +675,27 @@ def recognise(im: Image.Image, kind: str) -> Recognition:
     ok, why = availability()
     if not ok:
         raise ScanError("ocr_missing", why)
-    img = prepare(im, kind=kind)
-    if _blank(img if kind != "licence" else img):
-        raise ScanError("blank", "blank")
-    if kind == "id_card":
-        return recognise_id_card(img)
-    if kind == "licence":
-        return recognise_licence(img)
-    return recognise_document(img)
+    im = ImageOps.exif_transpose(im)
+    if kind != "id_card":
+        img = prepare(im, kind=kind)
+        if _blank(img):
+            raise ScanError("blank", "blank")
+        return recognise_licence(img) if kind == "licence" else recognise_document(img)
+    # An ID card is landscape: a portrait photo without EXIF orientation is turned a quarter
+    # (the likelier way first), and a card that yields no label is tried upside down — a second
+    # OCR pass only for photos that failed the first.
+    turns = (90, 270) if im.height > im.width * 1.1 else (0, 180)
+    for n, angle in enumerate(turns):
+        img = prepare(im.rotate(angle, expand=True) if angle else im, kind=kind)
+        if _blank(img):
+            raise ScanError("blank", "blank")
+        try:
+            rec = recognise_id_card(img)
+        except ScanError:
+            if n + 1 == len(turns):
+                raise
+            continue
+        if angle:
+            rec.warnings.append(f"rotated:{angle}")
+        return rec
+    raise ScanError("no_card", "no_card")  # pragma: no cover - the loop returns or raises

@@ -101,3 +101,8 @@ def test_a_black_image_is_blank():
     with pytest.raises(ocr.ScanError) as exc:
         ocr.recognise(Image.new("RGB", (800, 500), (0, 0, 0)), "id_card")
     assert exc.value.code == "blank"
+
+
+def test_a_card_photographed_sideways_without_exif_is_turned(id_images, id_values):
+    rec = ocr.recognise(id_images[(0, "clean")].rotate(270, expand=True), "id_card")
+    assert rec.fields["id_number"].value == id_values[0].number and "rotated:90" in rec.warnings
