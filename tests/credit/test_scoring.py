@@ -179,3 +179,22 @@ def test_deleted_enterprises_are_not_rated(make_enterprise, users):
     e = make_enterprise()
     services.enterprise_delete(enterprise=e, by=users["district_officer"])
     assert services.rescore_all().rated == 0
+
+
+@pytest.mark.django_db
+def test_the_bulk_write_path_gives_the_same_ratings_and_history(make_enterprise, items, worker, monkeypatch):
+    """On PostgreSQL a large rescoring writes through COPY + INSERT … SELECT: same rows, same idempotence."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    monkeypatch.setattr(scoring, "COPY_THRESHOLD", 0)
+    e, other = make_enterprise(), make_enterprise()
+    add_answers(place=e.place, items=items, worker=worker, results={"SJJ-001": "fail", "XF-001": "fail"})
+    assert services.rescore_all().changed == 2
+    assert services.rescore_all().changed == 0
+    s = CreditScore.objects.get(enterprise=e)
+    assert (s.score, s.credit_class, s.colour, s.veto) == (88, "D", "red", True)
+    assert s.factors == rate(Inputs(failed_items={("high", False): 2}, veto_items=[("XF-001", 1)])).factors
+    assert CreditScoreHistory.objects.filter(enterprise=e, trigger="nightly").count() == 1
+    assert CreditScore.objects.get(enterprise=other).colour == "green"
