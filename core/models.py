@@ -184,3 +184,18 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.to} {self.subject} ({self.status})"
+
+
+class RefDataVersion(models.Model):
+    """The version stamp of one set of reference data (core/refdata.py): bumped in the
+    transaction that changes the data, read once per request by every process."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    version = models.BigIntegerField(_("version"), default=0)  # random, replaced at each change
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"

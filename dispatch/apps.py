@@ -17,7 +17,16 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Dispatch")
 
     def ready(self):
+        from core import refdata
+        from grids.models import Region
+
         from . import checks  # noqa: F401  (registers "every category must be routed")
+        from .models import CalendarOverride, Department, RoutingRule
+
+        # Kept per process (dispatch/routing.py); any save or delete, in the admin or an import,
+        # makes every process rebuild them at its next request.
+        refdata.track("routing", RoutingRule, Department, Region)  # rules and units hold region paths
+        refdata.track("calendar", CalendarOverride)
 
         try:
             from cases.actions import ACTION_URL_NAMES as registry

@@ -11,39 +11,61 @@ set; deadlines are counted in working time over the calendar of
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from .workcalendar import WorkSchedule
+from core import refdata
 
-_schedule_lock = threading.Lock()
-_schedule_memo: dict[tuple, WorkSchedule] = {}
+from .workcalendar import WorkSchedule
 
 
 def work_schedule() -> WorkSchedule:
     """The working calendar: configured periods plus the administrators' overrides.
 
-    Built once per process per state of the override table: the key is the table's
-    (row count, latest change), one tiny aggregate query, so an administrator's new
-    typhoon day takes effect at once on every web and worker process without a
-    cache to invalidate.
+    Built once per process per version of the override table (core/refdata.py: the
+    "calendar" stamp, bumped by every save/delete of a CalendarOverride), so an
+    administrator's new typhoon day takes effect at the next request of every web and
+    worker process.
     """
-    from .models import CalendarOverride
 
-    state = CalendarOverride.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    key = (settings.ECOGRID_WORKING_PERIODS, state["n"], state["changed"])
-    schedule = _schedule_memo.get(key)
-    if schedule is None:
+    def build() -> WorkSchedule:
+        from .models import CalendarOverride
+
         overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
-        schedule = WorkSchedule.from_strings(settings.ECOGRID_WORKING_PERIODS, overrides=overrides, tz=settings.TIME_ZONE)
-        with _schedule_lock:
-            _schedule_memo.clear()  # only the current state is worth keeping
-            _schedule_memo[key] = schedule
-    return schedule
+        return WorkSchedule.from_strings(settings.ECOGRID_WORKING_PERIODS, overrides=overrides, tz=settings.TIME_ZONE)
+
+    return refdata.cached("calendar", build, key=(settings.ECOGRID_WORKING_PERIODS, settings.TIME_ZONE))
+
+
+@dataclass(frozen=True)
+class RoutingData:
+    """The active routing rules by category and the active departments, kept per process."""
+
+    rules: dict  # category id -> [RoutingRule (department, department.parent, region loaded)]
+    units: dict  # department id -> [itself and its active units, if active (region loaded)]
+
+
+def routing_data() -> RoutingData:
+    """Rules and departments per process, rebuilt when one changes (the "routing" stamp:
+    dispatch/apps.py tracks RoutingRule and Department; rules_import saves row by row)."""
+
+    def build() -> RoutingData:
+        from .models import Department, RoutingRule
+
+        rules: dict = {}
+        for rule in RoutingRule.objects.filter(is_active=True).select_related("department__parent", "region").order_by("id"):
+            rules.setdefault(rule.category_id, []).append(rule)
+        units: dict = {}
+        for dept in Department.objects.filter(is_active=True).select_related("region", "parent").order_by("id"):
+            units.setdefault(dept.pk, []).append(dept)  # a department serves as its own unit
+            if dept.parent_id:
+                units.setdefault(dept.parent_id, []).append(dept)
+        return RoutingData(rules=rules, units=units)
+
+    return refdata.cached("routing", build)
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -53,15 +75,10 @@ def ancestor_paths(path: str) -> list[str]:
 
 
 def rule_for(*, category_id: int, region_path: str):
-    """The active rule for a category at a place: the most specific region override, else the default."""
-    from .models import RoutingRule
+    """The active rule for a category at a place: the most specific region override, else the default.
 
-    candidates = (
-        RoutingRule.objects.filter(category_id=category_id, is_active=True)
-        .filter(Q(region__isnull=True) | Q(region__path__in=ancestor_paths(region_path)))
-        .select_related("department", "region")
-    )
-    return max(candidates, key=lambda r: len(r.region.path) if r.region_id else 0, default=None)
+    From the per-process routing data (no query once built); the rule is shared: read-only."""
+    return pick_rule(routing_data().rules.get(category_id, ()), region_path)
 
 
 def pick_rule(rules, region_path: str):
@@ -78,15 +95,11 @@ def pick_rule(rules, region_path: str):
 
 def unit_for(*, department, region_path: str):
     """The unit of `department` serving the place (its street unit), else the department itself."""
-    from .models import Department
-
     if department is None:
         return None
     top = department.parent if department.parent_id else department
-    options = list(
-        Department.objects.filter(Q(pk=top.pk) | Q(parent=top), is_active=True, region__path__in=ancestor_paths(region_path))
-        .select_related("region", "parent")
-    )
+    ancestors = set(ancestor_paths(region_path))
+    options = [d for d in routing_data().units.get(top.pk, ()) if d.region.path in ancestors]
     if not options:
         return top
     return max(options, key=lambda d: len(d.region.path))

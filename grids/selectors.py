@@ -34,16 +34,28 @@ def region_ancestors(*, region: Region) -> list[Region]:
 
 
 def grid_for_point(*, lat: float, lng: float, within_path: str = "") -> Region | None:
-    """The grid whose boundary contains the point: bbox pre-filter, then polygon test."""
-    candidates = Region.objects.filter(
-        level=Region.Level.GRID, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
-    )
-    if within_path:
-        candidates = candidates.filter(path__startswith=within_path)
-    for grid in candidates.order_by("code"):
+    """The grid whose boundary contains the point: bbox pre-filter, then polygon test.
+
+    Over the grids kept per process (core/refdata.py, the "grids" stamp bumped by any save or
+    delete of a Region: grids/apps.py), so locating a report costs no query. The grid returned
+    is shared by the process: read-only."""
+    for grid in _grids():
+        if not (grid.min_lat <= lat <= grid.max_lat and grid.min_lng <= lng <= grid.max_lng):
+            continue
+        if within_path and not grid.path.startswith(within_path):
+            continue
         if grid.boundary and geo.contains_point(grid.boundary, lng, lat):
             return grid
     return None
+
+
+def _grids() -> list[Region]:
+    from core import refdata
+
+    def build():
+        return list(Region.objects.filter(level=Region.Level.GRID, min_lat__isnull=False).order_by("code"))
+
+    return refdata.cached("grids", build)
 
 
 def user_grids(*, user) -> QuerySet[Region]:

@@ -69,6 +69,11 @@ def test_submitting_uses_batched_inserts_whatever_the_number_of_answers_and_fail
             services.inspection_submit(inspection=inspection, inspector=worker, latitude=22.95, longitude=113.11)
         return [q["sql"] for q in ctx.captured_queries]
 
+    # Rules, the calendar and the grids are kept per process (core/refdata.py): measure a warm process.
+    from dispatch.routing import routing_data, work_schedule
+    from grids.selectors import grid_for_point
+
+    routing_data(), work_schedule(), grid_for_point(lat=22.95, lng=113.11)
     q_small, q_big = submit(small), submit(big)
     assert Answer.objects.filter(inspection=big).count() == 247 and Answer.objects.filter(inspection=small).count() == 79
     assert Case.objects.count() == 24

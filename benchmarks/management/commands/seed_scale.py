@@ -133,6 +133,9 @@ class Command(BaseCommand):
         )
         ctx = seed.SeedContext(config=cfg, out=out)
         results = seed.run(ctx)
+        from core import refdata
+
+        refdata.bump_all()  # COPY wrote regions, rules and departments behind the signals' back
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             t0 = time.perf_counter()
             tables = sorted({m._meta.db_table for m in seed.seeded_models()})
