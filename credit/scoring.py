@@ -268,10 +268,14 @@ def _lock():
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
+def _part(items) -> tuple:
+    return tuple(sorted(items)) if len(items) > 1 else tuple(items)
+
+
 def _key(d: Inputs) -> tuple:
     return (
-        tuple(sorted(d.failed_items.items())), tuple(sorted(d.veto_items)), tuple(sorted(d.cases.items())),
-        tuple(sorted(d.notices.items())), tuple(sorted(d.department_ratings)), tuple(sorted(d.vetoes)),
+        _part(d.failed_items.items()), _part(d.veto_items), _part(d.cases.items()),
+        _part(d.notices.items()), _part(d.department_ratings), _part(d.vetoes),
     )
 
 
@@ -291,17 +295,17 @@ def rescore(*, enterprise_ids=None, trigger: str = CreditScoreHistory.Trigger.NI
         if progress is not None:
             progress.total(len(inputs))
         # Many enterprises share the same inputs (nothing, one normal case …): rate each combination once.
-        memo: dict[tuple, tuple[Rating, str]] = {}
-        changed: list[tuple[int, Rating, str]] = []
+        # The memo keeps the factors' JSON text too, for the COPY write.
+        memo: dict[tuple, tuple[Rating, str, str]] = {}
+        changed: list[tuple[int, Rating, str, str]] = []
         for eid, data in inputs.items():
             key = _key(data)
             hit = memo.get(key)
             if hit is None:
                 r = rate(data, p)
-                hit = memo[key] = (r, r.fingerprint)
-            r, fp = hit
-            if data.current_fingerprint != fp:
-                changed.append((eid, r, fp))
+                hit = memo[key] = (r, r.fingerprint, json.dumps(r.factors, ensure_ascii=False))
+            if data.current_fingerprint != hit[1]:
+                changed.append((eid, *hit))
         if connection.vendor == "postgresql" and len(changed) > COPY_THRESHOLD:
             _write_copy(changed, now=now, trigger=trigger)
         else:
@@ -315,13 +319,13 @@ def _write_orm(changed, *, now, trigger) -> None:
     for start in range(0, len(changed), WRITE_BATCH):
         chunk = changed[start:start + WRITE_BATCH]
         rows = [dict(score=r.score, credit_class=r.credit_class, colour=r.colour, veto=r.veto, factors=r.factors,
-                     fingerprint=fp, computed_at=now) for _eid, r, fp in chunk]
+                     fingerprint=fp, computed_at=now) for _eid, r, fp, _json in chunk]
         CreditScore.objects.bulk_create(
-            [CreditScore(enterprise_id=eid, **row) for (eid, _r, _fp), row in zip(chunk, rows, strict=True)],
+            [CreditScore(enterprise_id=c[0], **row) for c, row in zip(chunk, rows, strict=True)],
             update_conflicts=True, unique_fields=["enterprise"], update_fields=list(FIELDS),
         )
         CreditScoreHistory.objects.bulk_create(
-            [CreditScoreHistory(enterprise_id=eid, trigger=trigger, **row) for (eid, _r, _fp), row in zip(chunk, rows, strict=True)]
+            [CreditScoreHistory(enterprise_id=c[0], trigger=trigger, **row) for c, row in zip(chunk, rows, strict=True)]
         )
 
 
@@ -334,8 +338,8 @@ def _write_copy(changed, *, now, trigger) -> None:
             "colour varchar(6), veto boolean, factors jsonb, fingerprint varchar(32)) ON COMMIT DROP"
         )
         with cur.cursor.copy("COPY credit_rescore_tmp FROM STDIN") as copy:
-            for eid, r, fp in changed:
-                copy.write_row((eid, r.score, r.credit_class, r.colour, r.veto, json.dumps(r.factors, ensure_ascii=False), fp))
+            for eid, r, fp, factors_json in changed:
+                copy.write_row((eid, r.score, r.credit_class, r.colour, r.veto, factors_json, fp))
         cols = "enterprise_id, score, credit_class, colour, veto, factors, fingerprint"
         cur.execute(
             f"INSERT INTO {score_t} ({cols}, computed_at) SELECT {cols}, %s FROM credit_rescore_tmp "
