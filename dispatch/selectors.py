@@ -390,15 +390,9 @@ def dispatch_actions(*, case: Case, user) -> list[dict]:
 # --- notices and consultations ----------------------------------------------------------------
 
 def notice_queryset(*, user) -> QuerySet[RectificationNotice]:
-    qs = scope(RectificationNotice.objects.all(), user)
-    if role_of(user) == R.DEPARTMENT_STAFF:
-        # Only the notices of their own unit (or, for a district department, of its units).
-        department = user.profile.department
-        if department.parent_id:
-            qs = qs.filter(department_id=department.pk)
-        else:
-            qs = qs.filter(Q(department_id=department.pk) | Q(department__parent_id=department.pk))
-    return qs
+    # Department staff: only the notices of their own unit (or, for a district department, of
+    # its units) — need-to-know, the one rule in grids.need_to_know.
+    return need_to_know(scope(RectificationNotice.objects.all(), user), user, "department")
 
 
 def notice_get_for_user(*, user, pk: int) -> RectificationNotice:
