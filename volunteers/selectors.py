@@ -99,13 +99,13 @@ def leaderboard(*, team: Team, month: dt.date | None = None, limit: int = 20) ->
         rows = list(team.volunteers.filter(status=Volunteer.Status.APPROVED).order_by("-points_earned", "id")[:limit])
         return [Leader(v, v.points_earned, i) for i, v in enumerate(rows, start=1)]
     start, end = month_bounds(month)
-    sums = (
-        PointEntry.objects.filter(volunteer__team=team, kind__in=PointEntry.EARNING_KINDS, created_at__gte=start, created_at__lt=end)
-        .values("volunteer_id").annotate(total=Sum("points")).filter(total__gt=0).order_by("-total", "volunteer_id")[:limit]
+    # One query: the team's volunteers joined to their ledger lines of the month (index vol_ledger_idx).
+    rows = list(
+        team.volunteers.filter(
+            ledger__kind__in=PointEntry.EARNING_KINDS, ledger__created_at__gte=start, ledger__created_at__lt=end,
+        ).annotate(month_points=Sum("ledger__points")).filter(month_points__gt=0).order_by("-month_points", "id")[:limit]
     )
-    sums = list(sums)
-    by_id = Volunteer.objects.in_bulk([row["volunteer_id"] for row in sums])
-    return [Leader(by_id[row["volunteer_id"]], row["total"], i) for i, row in enumerate(sums, start=1)]
+    return [Leader(v, v.month_points, i) for i, v in enumerate(rows, start=1)]
 
 
 @dataclass
