@@ -29,12 +29,13 @@ def _registry(rng):
     if TableEntry.objects.exists():
         return
     names, seen = [], set()
-    while len(names) < 277:
-        name = f"{rng.choice(TOPICS)}{rng.choice(KINDS)}"
+    while len(names) < 276:
+        name = f"{rng.choice(['', '年度', '季度', '专项', '重点'])}{rng.choice(TOPICS)}{rng.choice(KINDS)}"
         if name not in seen:
             seen.add(name)
             names.append(name)
-    statuses = (["abolished"] * 95 + ["smart_fill"] * 17 + ["merged"] * 20 + ["active"] * 145)
+    # 277 tables with the employment table (CC-278, smart fill): 95 abolished, 17 smart fill.
+    statuses = (["abolished"] * 95 + ["smart_fill"] * 16 + ["merged"] * 20 + ["active"] * 145)
     rng.shuffle(statuses)
     today = timezone.localdate()
     freqs = [c for c, _l in TableEntry.Frequency.choices]
@@ -85,11 +86,6 @@ def _templates(ctx):
     if entry.template_id is None:
         entry.template = employment
         entry.save(update_fields=["template"])
-    # The registry counts 277 tables: the employment table replaces one abolished duplicate name.
-    if TableEntry.objects.count() > 277:
-        extra = TableEntry.objects.filter(status="abolished").exclude(code="CC-278").order_by("-code").first()
-        if extra:
-            extra.delete()
 
 
 @transaction.atomic
@@ -99,7 +95,7 @@ def _people(ctx, rng):
     from .models import Person
     from .samples import fake_person
 
-    if Person.objects.count() >= DEMO_PEOPLE:
+    if Person.objects.exists():  # idempotent: the demo command runs twice
         return
     grids = list(Region.objects.filter(level=Region.Level.GRID).order_by("code"))
     if not grids:
@@ -108,8 +104,12 @@ def _people(ctx, rng):
     today = timezone.localdate().isoformat()
     src = {"source": "演示数据", "date": today}
     people = []
+    seen = set()
     for n in range(1, DEMO_PEOPLE + 1):
         values = fake_person(rng, n)
+        while values["id_number"] in seen:
+            values = fake_person(rng, n)
+        seen.add(values["id_number"])
         grid = rng.choice(lihao) if lihao and n % 3 == 0 else rng.choice(grids)
         from core.identifiers import check_id_number
 
