@@ -110,8 +110,10 @@ def public_report(request, code: str):
                     field = None
                 if field:
                     form.add_error(field, exc.messages)
+                elif exc.code == "photo":
+                    photo_errors.extend(exc.messages)
                 else:
-                    photo_errors.extend(exc.messages) if exc.code == "photo" else form.add_error(None, exc.messages)
+                    form.add_error(None, exc.messages)
                 status = 400
             else:
                 return redirect("volunteers:status", report.token)
