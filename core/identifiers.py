@@ -125,6 +125,8 @@ def normalize(raw, *, strip_chars: str = "") -> str:
     if not isinstance(raw, str):
         # An int from a spreadsheet cell; a float would already have lost digits.
         raw = str(raw)
+    if raw.isascii() and raw.isalnum() and not strip_chars.strip("-()"):
+        return raw.upper()  # the common case, without the character loop (imports of 100,000 rows)
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     text = "".join(ch for ch in text if not ch.isspace() and ch not in strip_chars and ch != "\x00")
     if text.startswith("'"):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -269,12 +269,14 @@ def run_import(*, entity: str, path: str, name: str, user, source: str, region_p
         errors = []
         values = {}
         key = ""
+        info = None
         region = None
         for i, k in columns:
             text = row[i] if i < len(row) else ""
             if k == key_field:
                 result = check_key(text)
                 key = result.value
+                info = result.info
                 if not result.ok:
                     errors.extend(result.messages)
                 elif result.warnings:
@@ -314,6 +316,8 @@ def run_import(*, entity: str, path: str, name: str, user, source: str, region_p
             shown = mask_identifier(key, "id_number") if entity == PERSON else key
             report.add(n, shown, errors)
         elif not report.problem_rows:
+            if entity == PERSON and info:
+                values["_info"] = info
             parsed.append((key, region, values))
         if on_progress and report.rows % 5000 == 0:
             on_progress(report.rows, None)
@@ -361,8 +365,9 @@ def _upsert(model, entity: str, parsed, *, user, source, today, report, on_progr
             for key, region, values in chunk:
                 obj = existing.get(key)
                 created = obj is None
+                info = values.pop("_info", None)
                 if created:
-                    obj = build_new(key, region)
+                    obj = build_new(key, region, info)
                 diff = {}
                 attributes = dict(obj.attributes or {})
                 sources = dict(obj.sources or {})
@@ -404,18 +409,71 @@ def _upsert(model, entity: str, parsed, *, user, source, today, report, on_progr
                 objs.append(obj)
                 changes.append((key, created, diff))
             if objs:
-                model.objects.bulk_create(objs, update_conflicts=True, unique_fields=[key_field],
-                                          update_fields=update_fields, batch_size=CHUNK)
+                new = [o for o, (_k, created, _d) in zip(objs, changes) if created]
+                old = [o for o, (_k, created, _d) in zip(objs, changes) if not created]
+                if new and connection.vendor == "postgresql":
+                    _copy(model, new)  # COPY: ~10x the rows/s of a multi-row INSERT (performance-notes)
+                elif new:
+                    model.objects.bulk_create(new, batch_size=CHUNK)
+                if old:
+                    model.objects.bulk_create(old, update_conflicts=True, unique_fields=[key_field],
+                                              update_fields=update_fields, batch_size=CHUNK)
                 ids = dict(model.objects.filter(**{f"{key_field}__in": [c[0] for c in changes]})
                            .values_list(key_field, "id"))
-                RecordChange.objects.bulk_create([
-                    RecordChange(entity=entity, object_id=ids[key], action=RecordChange.Action.IMPORT,
-                                 changes={} if created else diff, source=source[:100], user=user, at=now)
-                    for key, created, diff in changes
-                ], batch_size=CHUNK)
+                if connection.vendor == "postgresql":
+                    _copy_rows(RecordChange, ["entity", "object_id", "action", "changes", "source", "user_id", "at"], (
+                        (entity, ids[key], RecordChange.Action.IMPORT, "{}" if created else _json(diff), source[:100],
+                         user.pk if user else None, now) for key, created, diff in changes))
+                else:
+                    RecordChange.objects.bulk_create([
+                        RecordChange(entity=entity, object_id=ids[key], action=RecordChange.Action.IMPORT,
+                                     changes={} if created else diff, source=source[:100], user=user, at=now)
+                        for key, created, diff in changes
+                    ], batch_size=CHUNK)
             done += len(chunk)
             if on_progress:
                 on_progress(done, len(parsed))
+
+
+def _copy(model, objs) -> None:
+    """Insert new rows with PostgreSQL COPY (inside the surrounding transaction)."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db.models import FileField, JSONField
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for obj in objs:
+                row = []
+                for f in fields:
+                    value = getattr(obj, f.attname)
+                    if isinstance(f, JSONField):
+                        value = json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+                    elif isinstance(f, FileField):
+                        value = value.name or ""
+                    row.append(value)
+                copy.write_row(row)
+
+
+def _json(value) -> str:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def _copy_rows(model, columns, rows) -> None:
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _upsert_people(parsed, *, user, source, today, report, on_progress):
@@ -423,8 +481,8 @@ def _upsert_people(parsed, *, user, source, today, report, on_progress):
 
     column_keys = {f.key: f.column for f in catalogue.PERSON_FIELDS if f.column and f.key not in ("id_number", "grid")}
 
-    def build_new(key, region):
-        info = check_id_number(key).info
+    def build_new(key, region, info):
+        info = info or check_id_number(key).info
         return Person(id_number=key, name="", region=region, region_path=region.path, created_by=user,
                       sex=info.get("sex", ""), birth_date=info.get("birth_date"), attributes={}, sources={},
                       created_at=timezone.now())
@@ -438,7 +496,7 @@ def _upsert_enterprises(parsed, *, user, source, today, report, on_progress):
 
     column_keys = {f.key: f.column for f in catalogue.ENTERPRISE_FIELDS if f.column and f.key not in ("uscc", "grid")}
 
-    def build_new(key, region):
+    def build_new(key, region, _info):
         return Enterprise(uscc=key, name="", region=region, region_path=region.path, created_by=user,
                           attributes={}, sources={}, created_at=timezone.now())
 

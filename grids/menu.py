@@ -7,7 +7,6 @@ from core.roles import AD, DO, DS, GW, SO, VS
 MENU = [
     ("grids:mobile_home", _("My grid"), {GW}, 100),
     ("grids:officer_home", _("Overview"), {SO, DO, AD}, 110),
-    ("grids:village_home", _("Village desk"), {VS}, 120),
     ("grids:department_home", _("My department"), {DS}, 130),
     ("grids:region_list", _("Regions"), {VS, SO, DO, AD}, 140),
 ]
@@ -19,7 +18,7 @@ MOBILE_TILES = [
 # Every role's fallback home; apps with a better daily page for a role claim it with a priority.
 ROLE_HOME = {
     GW: "grids:mobile_home",
-    VS: "grids:village_home",
+    # VS: the village desk at /village/ (forms_fill.menu claims it).
     SO: "grids:officer_home",
     DO: "grids:officer_home",
     DS: "grids:department_home",

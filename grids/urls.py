@@ -7,7 +7,6 @@ app_name = "grids"
 urlpatterns = [
     path("m/", views.mobile_home, name="mobile_home"),
     path("overview/", views.officer_home, name="officer_home"),
-    path("village/", views.village_home, name="village_home"),
     path("department/", views.department_home, name="department_home"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),

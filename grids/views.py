@@ -24,13 +24,6 @@ def officer_home(request):
     return render(request, "grids/officer_home.html", {"regions": tops, "counts": counts})
 
 
-@role_required(R.VILLAGE_STAFF)
-def village_home(request):
-    villages = selectors.region_list(user=request.user, level=Region.Level.VILLAGE)
-    grids = selectors.user_grids(user=request.user)
-    return render(request, "grids/village_home.html", {"villages": villages, "grids": grids})
-
-
 @role_required(R.DEPARTMENT_STAFF)
 def department_home(request):
     profile = request.user.profile

@@ -38,7 +38,7 @@ def test_lockout_after_repeated_failures(client, users, settings):
 
 @pytest.mark.parametrize("role,home", [
     ("grid_worker", "grids:mobile_home"),
-    ("village_staff", "grids:village_home"),
+    ("village_staff", "village:desk"),  # issue 11: the village desk (forms_fill)
     ("street_officer", "dispatch:workbench"),  # issue 4: officers land on the dispatch workbench
     ("district_officer", "dispatch:workbench"),
 ])

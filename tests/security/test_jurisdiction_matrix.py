@@ -105,7 +105,6 @@ PAGES: dict[str, Page] = {
     # --- grids -------------------------------------------------------------------------------
     "grids:mobile_home": logged_in(),
     "grids:officer_home": logged_in(),
-    "grids:village_home": logged_in(),
     "grids:department_home": logged_in(),
     "grids:region_list": logged_in(crawl=lambda w: [{}, {"level": "3"}, {"q": "社区"}]),
     "grids:region_detail": obj("region", "region"),
