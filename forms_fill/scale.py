@@ -31,7 +31,7 @@ def seed_people(ctx) -> int:
     cols = ["id", "id_number", "name", "sex", "birth_date", "ethnicity", "household_address", "current_address", "phone",
             "region_id", "region_path", "attributes", "sources", "created_at", "updated_at"]
     pk0 = next_id(Person)
-    seen: set[str] = set()
+    seen: set[str] = set(Person.objects.values_list("id_number", flat=True))  # a re-run adds, never collides
     with fast_load(Person):
         with BulkWriter(Person, cols) as w:
             for i in range(cfg.people):
