@@ -1,0 +1,153 @@
+"""The department's inspection export as a background job (core/jobs.py, inspections/jobs.py).
+
+Goal (issue 9): an export of 200,000 answers completes as a job, with the time and the
+worker's peak memory printed. Each run is a fresh process that does what a Celery worker
+does with the message — ``core.jobs.run(job_id)``: claim, stream the rows from the database
+into XlsxWriter's constant-memory mode, store the file — so its peak RSS (``wait4``) is the
+worker's. The baseline, measured in the same run on the same database, is the same export
+of a tenth of the rows (the old synchronous cap was 20,000): the time per row must stay
+within 1.3x (it scales linearly) and the memory within 1.5x (it does not grow with rows; the Django process itself is most of it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from benchmarks import report
+from benchmarks.report import Row
+
+TITLE = "inspection export job (core.Job)"
+ROWS = 200_000
+
+RUN = r"""
+import json, os, sys, time
+import django
+django.setup()
+from core import jobs
+t = time.perf_counter()
+outcome = jobs.run(int(sys.argv[1]))
+print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t}))
+"""
+
+PREPARE = r"""
+import json, sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from inspections.models import Answer
+import uuid
+from core.models import Job
+from inspections.jobs import EXPORT_KIND
+
+rows = int(sys.argv[1])
+User = get_user_model()
+user, _ = User.objects.get_or_create(username="bench-export", defaults={"is_superuser": True, "is_staff": True})
+top = Answer.objects.values("department").annotate(n=Count("id")).order_by("-n").first()
+if not top:
+    print(json.dumps({"unavailable": "no inspection answers seeded"})); sys.exit()
+department = top["department"]
+qs = Answer.objects.filter(department=department).order_by("-submitted_at", "-id")
+available = top["n"]
+want = min(rows, available)
+from django.utils import timezone
+out = []
+for n in (want, max(1, want // 10)):
+    # the day from which the department's newest n answers start: the export filters by date
+    edge = qs.values_list("submitted_at", flat=True)[n - 1]
+    day = timezone.localtime(edge).date()
+    # a pending row, as start_job writes it, but not sent: this figure is the worker
+    job = Job.objects.create(uuid=uuid.uuid4(), kind=EXPORT_KIND, started_by=user, label="bench",
+                             params={"department": department, "filters": {"date_from": day.isoformat()}, "language": "zh-hans"})
+    out.append({"job": job.pk})
+print(json.dumps({"jobs": out, "available": available}))
+"""
+
+CLEANUP = r"""
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from core.models import Job
+for job in Job.objects.filter(started_by__username="bench-export"):
+    job.result_file.delete(save=False)
+Job.objects.filter(started_by__username="bench-export").delete()
+from core.models import AuditLog
+AuditLog.objects.filter(user__username="bench-export").delete()
+get_user_model().objects.filter(username="bench-export").delete()
+"""
+
+
+def _root() -> str:
+    from django.conf import settings
+
+    return str(settings.BASE_DIR)
+
+
+def _python(code: str, env: dict, *args) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True, cwd=_root())
+    if done.returncode:
+        raise RuntimeError(done.stderr[-1500:])
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+
+
+def _run_job(job_id: int, env: dict) -> dict:
+    """One 'worker': a fresh process running the job; returns seconds, peak RSS (MB), rows."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", RUN, str(job_id)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=_root())
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(err[-1500:])
+    got = json.loads(out.strip().splitlines()[-1])
+    if got["outcome"] != "done":
+        raise RuntimeError(f"job {job_id} ended {got['outcome']}: {err[-800:]}")
+    return {"seconds": got["seconds"], "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def figures(ctx) -> list[Row]:
+    env = dict(ctx.env_large)
+    label = f"department export job, {ROWS:,} answers: time per 1,000 rows"
+    label_rss = "department export job: worker peak memory"
+    try:
+        prepared = _python(PREPARE, env, ROWS)
+        if "unavailable" in prepared:
+            return [report.unavailable(label, prepared["unavailable"])]
+        (big, small) = prepared["jobs"]
+        # Run the small one first (warms the disk cache for both alike), then the big one.
+        small_run = _run_job(small["job"], env)
+        big_run = _run_job(big["job"], env)
+        counts = _python(
+            "import django,sys,json;django.setup();from core.models import Job;"
+            "print(json.dumps([Job.objects.get(pk=int(a)).result.get('rows') for a in sys.argv[1:]]))", env, big["job"], small["job"],
+        )
+    finally:
+        try:
+            _python(CLEANUP, env)
+        except RuntimeError:
+            pass
+    n_big, n_small = counts
+    if not n_big or not n_small:
+        return [report.error(label, f"the exports wrote {counts} rows")]
+    per_big = big_run["seconds"] / n_big * 1000
+    per_small = small_run["seconds"] / n_small * 1000
+    note = (f"{n_big:,} rows in {big_run['seconds']:.1f} s (process {big_run['wall']:.1f} s) vs {n_small:,} rows in "
+            f"{small_run['seconds']:.1f} s; {prepared['available']:,} answers of the department seeded"
+            + ("" if n_big >= ROWS else f" (fewer than {ROWS:,}: the seeded database is small)"))
+    time_row = report.timing_row(label, per_big / 1000, per_small / 1000, limit=1.3, value_label=f"({n_big:,})",
+                                 baseline_label=f"({n_small:,})", note=note)
+    ratio = big_run["rss_mb"] / small_run["rss_mb"] if small_run["rss_mb"] else None
+    rss_row = Row(
+        label_rss, f"{big_run['rss_mb']:.0f} MB ({n_big:,} rows)", f"{small_run['rss_mb']:.0f} MB ({n_small:,} rows)", ratio,
+        "<= 1.5x and <= 200 MB",
+        report.OK if ratio is not None and ratio <= 1.5 and big_run["rss_mb"] <= 200 else report.MISSED,
+        "peak RSS of the process running the job (the Django process itself included)",
+        {"value": big_run["rss_mb"], "baseline": small_run["rss_mb"]},
+    )
+    return [time_row, rss_row]
