@@ -122,12 +122,12 @@ def test_case_page_query_count_does_not_grow_with_history(login, users, dept_use
     # session, user, profile, scope paths (view), the case with its category/grid/department/
     # reporter/merged-into, attachments, events, scope paths (dispatch, for officer actions),
     # nearby duplicates (merge candidates, only when merge is allowed).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(reverse("cases:detail", args=[short.number]))
     assert long.events.count() > 12 and long.attachments.count() > 12
     # The same minus the dispatch scope and the merge candidates: an officer can do nothing
     # on a handled case, whatever the length of its history.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("cases:detail", args=[long.number]))
 
 

