@@ -69,7 +69,9 @@ def test_the_small_configuration_runs_end_to_end_and_prints_every_figure(tmp_pat
         # The table was printed, with the machine it ran on.
         assert " figure " in done.stdout and "| value " in done.stdout and "machine:" in done.stdout
         assert figures["large"]["cases"] == 2000 and figures["baseline"]["cases"] == 200
-        assert all(r["verdict"] in {"ok", "MISSED", "n/a"} for r in rows.values()), rows
+        # Every figure was measured or said why not: no ERROR (a broken harness); "info" rows
+        # (e.g. the candidate .xlsx writers) carry a figure without a goal.
+        assert all(r["verdict"] in {"ok", "MISSED", "n/a", "info"} for r in rows.values()), rows
         # The figures that exist now are measured (not "not available").
         measured = {f for f, r in rows.items() if r["verdict"] != "n/a"}
         assert any(f.startswith("staff case list (cases:list), deep page: queries") for f in measured)
