@@ -16,22 +16,8 @@ Django stack (middleware, session, auth, view, template) without a socket.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
-import traceback
-
-
-def _setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["DJANGO_DEBUG"] = "0"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
 
 
 class Probe:
@@ -196,24 +182,7 @@ class Probe:
         return {"times": times, "sql_times": sql_times, "rows": count, "sql_rows": sql_count}
 
 
-def main() -> int:
-    _setup()
-    probe = Probe()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
-    for line in sys.stdin:
-        try:
-            msg = json.loads(line)
-            cmd = msg.pop("cmd")
-            if cmd == "quit":
-                break
-            result = getattr(probe, cmd)(**msg)
-        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
-            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks.probing import serve
+
+    sys.exit(serve(Probe))

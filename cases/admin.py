@@ -2,6 +2,8 @@
 and scoped — every change to a case goes through the services and its timeline."""
 
 from django.contrib import admin
+
+from core.admin import ReadOnlyAdminMixin
 from grids.scoping import scope
 
 from .models import Case, CaseAttachment, CaseCategory, CaseEvent
@@ -53,7 +55,7 @@ class CaseAttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "status", "category", "urgency", "source", "grid", "created_at"]
     list_filter = ["status", "source", "urgency"]
     search_fields = ["number"]
@@ -66,13 +68,4 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Case._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 

@@ -11,7 +11,7 @@ batch takes a fixed number of queries:
    the batch's numbers are the consecutive block the update reserved;
 3. one INSERT for the cases, one for their events, one for their evidence rows.
 
-Routing (``dispatch.routing.route_for_case``) runs once per (category, region)
+Routing (``cases.routing.route``: dispatch's rules) runs once per (category, region)
 in the batch and its result is reused for the other cases with the same key: a
 route depends only on those and on the registration time, which the whole batch
 shares. An inspection's failures share one place, so routing costs one call per
@@ -33,6 +33,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import routing
 from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter
 
 S = Case.Status
@@ -136,8 +137,6 @@ def _display_name(user) -> str:
 
 
 def _create(*, reporter, items: list[dict], source: str, at: dt.datetime | None) -> list[Case]:
-    from dispatch.routing import route_for_case
-
     now = at or timezone.now()
     day = timezone.localdate(now)
     user = reporter if getattr(reporter, "is_authenticated", False) else None
@@ -179,7 +178,7 @@ def _create(*, reporter, items: list[dict], source: str, at: dt.datetime | None)
             case.registered_at = now
             key = (category.pk, case.region_path)
             if key not in routes:
-                routes[key] = route_for_case(case)
+                routes[key] = routing.route(case)
             for name, value in routes[key].items():
                 setattr(case, name, value)
             if item.get("self_handled"):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from grids.scoping import path_in_scope
 from grids.selectors import grid_for_point
 
-from . import evidence
+from . import evidence, routing
 from .models import Case, CaseAttachment, CaseCategory, CaseEvent, DailyCounter, PendingUpload, Urgency
 from .workflow import OFFICERS, REPORTER, SYSTEM, TRANSITIONS, Transition
 
@@ -193,10 +193,8 @@ def _case_report_new(
                 version=2,  # the report, then the first transition: one version per status change
             )
             if first.target == S.REGISTERED:
-                from dispatch.routing import route_for_case
-
                 case.registered_at = now
-                for name, value in route_for_case(case, now=now).items():
+                for name, value in routing.route(case, now=now).items():
                     setattr(case, name, value)
             case.save(force_insert=True)
             report_event, _first_event = CaseEvent.objects.bulk_create([
@@ -380,9 +378,7 @@ def case_transition(
         now = timezone.now()
         if transition.target == S.REGISTERED and locked.registered_at is None:
             locked.registered_at = now
-            from dispatch.routing import route_for_case
-
-            for name, value in route_for_case(locked).items():
+            for name, value in routing.route(locked).items():
                 setattr(locked, name, value)
                 fields.add(name)
             fields.add("registered_at")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import private_file_response
 from core.context_processors import user_role
 from core.decorators import role_required
 from grids import selectors as grid_selectors
-from grids.models import Region, StaffProfile
+from grids.models import StaffProfile
 
 from . import selectors, services
 from .actions import action_url
@@ -177,7 +178,7 @@ def upload_thumbnail(request, pk: int):
     pending = selectors.pending_upload_get_for_user(user=request.user, pk=pk)
     if not pending.thumbnail:
         raise Http404(_("Not found."))
-    return _file_response(pending.thumbnail, "image/jpeg")
+    return private_file_response(pending.thumbnail, content_type="image/jpeg")
 
 
 # --- lists ------------------------------------------------------------------------------------------
@@ -352,17 +353,6 @@ def verify(request, number: str):
     })
 
 
-def _file_response(field_file, content_type: str):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Not found.")) from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 VIDEO_TYPES = {"mp4": "video/mp4", "quicktime": "video/quicktime", "mov": "video/quicktime", "webm": "video/webm", "3gp": "video/3gpp"}
 
 
@@ -375,8 +365,8 @@ def attachment(request, number: str, pk: int, thumb: bool = False):
         if thumb:
             raise Http404(_("Not found."))
         ext = att.file.name.rsplit(".", 1)[-1].lower()
-        return _file_response(att.file, VIDEO_TYPES.get(ext, "application/octet-stream"))
-    return _file_response(att.thumbnail if thumb and att.thumbnail else att.file, "image/jpeg")
+        return private_file_response(att.file, content_type=VIDEO_TYPES.get(ext, "application/octet-stream"))
+    return private_file_response(att.thumbnail if thumb and att.thumbnail else att.file, content_type="image/jpeg")
 
 
 # --- categories (事件分类) ------------------------------------------------------------------------------

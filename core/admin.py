@@ -3,14 +3,10 @@ from django.contrib import admin
 from .models import AuditLog, Job, Notification, OutboxEmail
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "object_type", "reason"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["user__username", "reason"]
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+class ReadOnlyAdminMixin:
+    """Records the app keeps (audit, ledgers, events): shown in the admin, never added, changed or deleted there."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -18,6 +14,14 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "user", "action", "object_type", "reason"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["user__username", "reason"]
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
 
 
 @admin.register(Job)

@@ -5,9 +5,10 @@ ran under (``core.jobs.visible_jobs``); anyone else gets 404, so its existence d
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from .files import private_file_response
 from .jobs import visible_jobs
 from .services import audit_record
 
@@ -35,14 +36,9 @@ def job_download(request, uuid):
     job = _job_or_404(request, uuid)
     if job.status != job.Status.DONE or not job.result_file:
         raise Http404
-    try:
-        handle = job.result_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    name = job.result_name or job.result_file.name.rsplit("/", 1)[-1]
+    response = private_file_response(job.result_file, filename=name, cache="private, no-store")  # 404 if gone
     if job.sensitive:
         audit_record(user=request.user, action="download", object_type="core.Job", object_ids=[job.uuid],
                      reason=f"{job.kind}: {job.result_name}", request=request)
-    response = FileResponse(handle, as_attachment=True, filename=job.result_name or job.result_file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -101,8 +102,6 @@ def start_job(kind: str, *, user=None, region_path: str = "", params: dict | Non
 
 def enqueue(job_id: int, *, countdown: float | None = None) -> bool:
     """Send the wake-up; a broker that is down is logged, never raised (the sweep re-sends)."""
-    from .tasks import run_job
-
     Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
     try:
         run_job.apply_async(args=[job_id], countdown=countdown, retry=False)
@@ -269,6 +268,20 @@ def sweep(now=None) -> dict:
         Job.objects.filter(pk=job.pk).update(result_file="")
         counts["expired"] += 1
     return counts
+
+
+# ------------------------------------------------------------------------------------ tasks
+# Declared here, beside what they run, under the names beat and the broker know; core/tasks.py
+# hands them to Celery's autodiscovery.
+
+@shared_task(name="core.tasks.run_job", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: int) -> str:
+    return run(job_id)
+
+
+@shared_task(name="core.tasks.sweep_jobs", ignore_result=True)
+def sweep_jobs() -> dict:
+    return sweep()
 
 
 # ------------------------------------------------------------------------------------ read

@@ -1,16 +1,8 @@
-"""Celery tasks of the ground floor: run a job, sweep jobs (core/jobs.py)."""
+"""Celery tasks of the ground floor, gathered for Celery's autodiscovery.
 
-from celery import shared_task
+The job tasks live beside what they run (core/jobs.py), the mail tasks beside the outbox
+(core/outbox.py); this module only names them, so the worker registers them all.
+"""
 
-from . import jobs
-from .outbox import send_email, sweep_outbox  # noqa: F401  (the outbox tasks: registered with the worker)
-
-
-@shared_task(name="core.tasks.run_job", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
-def run_job(job_id: int) -> str:
-    return jobs.run(job_id)
-
-
-@shared_task(name="core.tasks.sweep_jobs", ignore_result=True)
-def sweep_jobs() -> dict:
-    return jobs.sweep()
+from .jobs import run_job, sweep_jobs  # noqa: F401
+from .outbox import send_email, sweep_outbox  # noqa: F401

@@ -4,25 +4,17 @@ audited and never edited). Every list is scoped like the pages (grids.scoping.sc
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from grids.scoping import scope
 
 from .models import ColourOverride, CreditScore, CreditScoreHistory, CreditVeto, DepartmentRating, Enterprise, PlacardToken
 
 
-class ReadOnlyScoped(admin.ModelAdmin):
+class ReadOnlyScoped(ReadOnlyAdminMixin, admin.ModelAdmin):
     path_field = "enterprise__region_path"
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user, path_field=self.path_field)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Enterprise)

@@ -7,6 +7,11 @@ class CreditConfig(AppConfig):
     verbose_name = _("Enterprise credit")
 
     def ready(self):
+        from inspections.selectors import set_due_policy
+
         from . import signals
+        from .selectors import due_places
 
         signals.connect()
+        # Graded supervision: the grid worker's due list follows the enterprise's colour.
+        set_due_policy(due_places)

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import private_file_response
 from core.decorators import role_required
 from core.identifiers import mask_phone
 from core.roles import AD, DO, DS, GW, SO, VS, user_role
@@ -165,14 +166,7 @@ def enterprise_delete(request, pk: int):
 def licence_photo(request, pk: int):
     """The licence photo is private: served only here, after the jurisdiction check."""
     enterprise = selectors.licence_photo_for_user(user=request.user, pk=pk)
-    try:
-        handle = enterprise.licence_photo.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404(_("Not found.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(enterprise.licence_photo, content_type="image/jpeg")
 
 
 # =========================================================================== links

@@ -28,6 +28,12 @@ class DispatchConfig(AppConfig):
         refdata.track("routing", RoutingRule, Department, Region)  # rules and units hold region paths
         refdata.track("calendar", CalendarOverride)
 
+        from cases.routing import set_router
+
+        from .routing import route_for_case
+
+        set_router(route_for_case)  # a registered case is routed by dispatch's rules
+
         try:
             from cases.actions import ACTION_URL_NAMES as registry
         except ImportError:  # the cases app without a case page

@@ -10,7 +10,7 @@ Every filled table — composed from tags or an official template — is written
 2. the data rows are streamed as ``<row>`` XML with inline strings straight into the
    sheet's ``<sheetData>``, and every other part of the package is copied byte for byte.
 
-Measured on this machine (benchmarks/capabilities/forms_fill.py), 10,000 rows × 36
+Measured on this machine (forms_fill/bench.py), 10,000 rows × 36
 Chinese text columns: XlsxWriter constant_memory 3.8–4.6 s, pyexcelerate 3.0 s,
 rustpy-xlsxwriter 0.7 s, this splice 0.6 s at deflate level 1 — and it is the only one
 of them that keeps an official template's layout exactly (rustpy-xlsxwriter cannot

@@ -7,6 +7,8 @@ Inspections, answers and photos are records: view-only.
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from grids.scoping import scope
 
 from .models import Answer, ChecklistItem, ChecklistVersion, Inspection, Place, Scene
@@ -86,15 +88,8 @@ class PlaceAdmin(ScopedAdmin):
         return False  # places are created through services.place_create (grid and path from the location)
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """Submitted inspections and their answers are records: scoped, read-only."""
 
 
 @admin.register(Inspection)

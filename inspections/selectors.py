@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,13 +132,32 @@ def place_get_for_user(*, user, pk: int) -> Place:
     return get_in_scope_or_404(Place.objects.select_related("grid", "grid__parent"), user, pk=pk)
 
 
-def places_due(*, user, limit: int = 20) -> list[Place]:
-    """Places in the user's grid(s) due for inspection: the interval is set by the credit colour of the
-    enterprise at the place (green 90 / yellow 30 / red 7 days; other places 30 — credit.policy), ordered
-    by days overdue (never inspected first), then colour. Each place carries ``credit_colour`` and ``days_overdue``."""
-    from credit.selectors import due_places
+# Which places fall due is a policy another capability may own: by default a place is due
+# DUE_AFTER_DAYS after its last inspection; credit replaces that with the interval of the colour
+# of the enterprise at the place (credit/apps.py registers credit.selectors.due_places), so that
+# inspections, on the floor below, never imports credit.
+_due_policy = None
 
-    return due_places(place_list(user=user), limit=limit)
+
+def set_due_policy(policy) -> None:
+    """``policy(places, limit=)`` → the due places of a scoped, annotated queryset, in order."""
+    global _due_policy
+    _due_policy = policy
+
+
+def _due_after_fixed_days(places: QuerySet[Place], *, limit: int | None = 20) -> list[Place]:
+    cutoff = timezone.now() - dt.timedelta(days=DUE_AFTER_DAYS)
+    qs = places.filter(Q(last_inspected_at__isnull=True) | Q(last_inspected_at__lt=cutoff))
+    return list(qs.order_by(F("last_inspected_at").asc(nulls_first=True), "name")[:limit])
+
+
+def places_due(*, user, limit: int = 20) -> list[Place]:
+    """Places in the user's grid(s) due for inspection, most overdue first (never inspected first).
+
+    With credit installed the interval is set by the colour of the enterprise at the place
+    (green 90 / yellow 30 / red 7 days; other places 30) and each place carries
+    ``credit_colour`` and ``days_overdue``."""
+    return (_due_policy or _due_after_fixed_days)(place_list(user=user), limit=limit)
 
 
 @dataclass

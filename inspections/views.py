@@ -6,16 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import private_file_response
 from core.decorators import role_required
-from core.services import audit_record
 from grids.models import StaffProfile
 from grids.selectors import user_grids
 
@@ -32,7 +31,7 @@ from .forms import (
     posted_answers,
     posted_photos,
 )
-from .models import ChecklistVersion, Inspection, PlaceType
+from .models import Inspection, PlaceType
 
 R = StaffProfile.Role
 OFFICE = (R.VILLAGE_STAFF, R.STREET_OFFICER, R.DISTRICT_OFFICER, R.ADMINISTRATOR)
@@ -281,14 +280,7 @@ def photo_file(request, pk):
     """Evidence is private: streamed only after the jurisdiction check."""
     photo = selectors.photo_get_for_user(user=request.user, pk=pk)
     field = photo.thumbnail if request.GET.get("thumb") and photo.thumbnail else photo.file
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("The file is missing.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(field, content_type="image/jpeg")
 
 
 # =========================================================================== office: lists and history

@@ -6,6 +6,8 @@ Cases and categories belong to the cases app; nothing here changes them. Keys ar
 hashed (SHA-256): the plain key is shown once, when it is created.
 """
 
+import hashlib
+
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,11 @@ class ApiClient(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+def hash_key(raw: str) -> str:
+    """Keys are stored as their SHA-256 only (a new key is shown once)."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 class ApiKey(TimeStampedModel):

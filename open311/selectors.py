@@ -25,7 +25,7 @@ from django.db.models import Prefetch, QuerySet
 from cases.models import Case, CaseCategory
 from cases.workflow import OPEN_STATES, TERMINAL_STATES
 
-from .models import ApiKey, Service, ServiceAttribute, ServiceAttributeValue, Submission
+from .models import ApiKey, Service, ServiceAttribute, ServiceAttributeValue, Submission, hash_key
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -92,7 +92,6 @@ def service_of(category: CaseCategory) -> Service | None:
 
 def key_for(raw: str) -> ApiKey | None:
     """The usable key with this plain text (stored as its SHA-256), or None."""
-    from .services import hash_key
 
     if not raw:
         return None

@@ -4,7 +4,6 @@ request (a case, through ``cases.services.case_report``, source 开放接口).""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -28,7 +27,7 @@ from cases.services import CaseActionError, Upload, case_report, case_transition
 from grids.models import Region
 
 from . import selectors
-from .models import ApiClient, ApiKey, ServiceAttribute, Submission
+from .models import ApiClient, ApiKey, ServiceAttribute, Submission, hash_key
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +58,6 @@ class ApiError(Exception):
 
 
 # --- keys -----------------------------------------------------------------------------------------
-
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
 
 def key_create(*, client: ApiClient, label: str = "", raw: str | None = None) -> tuple[ApiKey, str]:
     """A new key for `client`; returns the row and the plain key (shown once, stored hashed)."""

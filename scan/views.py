@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.files import private_file_response
 from core.decorators import role_required
 from core.identifiers import mask_id_number
 from core.roles import ALL, VS, SO, DO, AD, user_role
@@ -147,14 +148,7 @@ def review(request, uuid):
 def image(request, uuid):
     """The stored photo, only after the jurisdiction check (MEDIA_ROOT is never served)."""
     scan = selectors.scan_get_for_user(user=request.user, uuid=uuid)
-    try:
-        handle = scan.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("The photo is no longer stored.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(scan.image, content_type="image/jpeg")
 
 
 @role_required(*ALL)

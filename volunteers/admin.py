@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import PointEntry, PointRule, Redemption, Reward, Team, Volunteer, VolunteerReport
 
 
@@ -12,21 +14,12 @@ class PointRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointEntry)
-class PointEntryAdmin(admin.ModelAdmin):
+class PointEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger is append-only: read-only here; corrections are new entries (volunteer page)."""
 
     list_display = ["created_at", "volunteer", "kind", "points", "balance_after", "note"]
     list_filter = ["kind"]
     list_select_related = ["volunteer"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Team)

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import CaseCategory, PendingUpload
+from core.files import private_file_response
 from core.decorators import role_required
 from core.roles import AD, DO, SO, VS
 
@@ -158,14 +159,7 @@ def public_upload_thumb(request, code: str, form_uuid: uuid.UUID, pk: int):
     pending = PendingUpload.objects.filter(user__username=services.PUBLIC_UPLOAD_USERNAME, form_uuid=form_uuid, pk=pk).first()
     if pending is None or not pending.thumbnail:
         raise Http404(_("Not found."))
-    try:
-        handle = pending.thumbnail.open("rb")
-    except OSError:
-        raise Http404(_("Not found.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(pending.thumbnail, content_type="image/jpeg", cache="private, max-age=600")
 
 
 @never_cache

@@ -1,14 +1,15 @@
 """Figures each capability adds to ``manage.py bench``, one module per capability.
 
-A capability ships ``benchmarks/capabilities/<name>.py`` with::
+A capability ships ``<app>/bench.py`` (its own figures live with its own code, so the
+benchmarks package never imports an app above it) with::
 
     TITLE = "one-click fill (一表填)"
 
     def figures(ctx: Context) -> list[Row]:
         ...   # every timing paired with a baseline measured in this same run
 
-The bench command imports every module of this package (alphabetical order),
-calls ``figures(ctx)`` after the built-in figures and adds the rows to its one
+The bench command imports every installed app's ``bench`` module (INSTALLED_APPS order),
+calls ``figures(ctx) after the built-in figures and adds the rows to its one
 table. An exception becomes an ERROR row naming the module (the harness rotted);
 a figure that cannot be measured here returns ``report.unavailable(...)``.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import pkgutil
 import traceback
 from types import ModuleType
 
@@ -41,9 +41,13 @@ class Context:
 
 
 def modules() -> list[ModuleType]:
+    from django.apps import apps
+    from django.utils.module_loading import module_has_submodule
+
     found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        found.append(importlib.import_module(f"{__name__}.{info.name}"))
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "bench"):
+            found.append(importlib.import_module(f"{config.name}.bench"))
     return found
 
 

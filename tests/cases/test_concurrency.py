@@ -5,11 +5,10 @@ row lock and the unique constraint are exercised for real. SQLite serialises
 writers and ignores SELECT … FOR UPDATE, so these run on PostgreSQL only (CI).
 """
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -18,33 +17,12 @@ from cases.services import CaseActionError, CaseConflict, case_report, case_tran
 from grids.models import StaffProfile
 from grids.services import staff_create
 
+from tests.concurrency import run_together
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers need PostgreSQL"),
 ]
-
-
-def run_together(n, work):
-    """Run work(i) in n threads released at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_20_concurrent_submissions_with_one_uuid_create_one_case(users, categories):

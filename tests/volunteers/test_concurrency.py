@@ -4,40 +4,19 @@ Each thread has its own database connection, so the row locks are exercised for 
 SQLite serialises writers and ignores SELECT … FOR UPDATE, so these run on PostgreSQL only.
 """
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from volunteers import services
 from volunteers.models import PointEntry, Redemption, Reward, Volunteer
+
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers need PostgreSQL"),
 ]
-
-
-def run_together(n, work):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_20_concurrent_redemptions_against_a_balance_for_3_succeed_exactly_3_times(team, volunteer, staff):

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from benchmarks import report
+from benchmarks import probing, report
 from benchmarks.report import Row
 from benchmarks.seed import SeedConfig
 
@@ -60,32 +60,10 @@ class Plan:
     concurrency: int
 
 
-class ProbeProcess:
-    """A benchmarks.probe subprocess bound to one database."""
+class ProbeProcess(probing.ProbeProcess):
+    """A benchmarks.probe subprocess bound to one database; its death ends the command."""
 
-    def __init__(self, env: dict, label: str):
-        self.label = label
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.probe"], cwd=settings.BASE_DIR, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
-        )
-
-    def call(self, cmd: str, **kwargs) -> dict:
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise CommandError(f"the {self.label} probe died (see its output above)")
-        return json.loads(line)
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
+    died = CommandError
 
 
 class Command(BaseCommand):

@@ -8,73 +8,45 @@
   login) vs a grid worker's report form with one photo, on the large database, alternating,
   as submissions per second in-process (the whole Django stack, no socket).
 
-One measuring process per database (``python -m benchmarks.capabilities.volunteers``, JSON
+One measuring process per database (``python -m volunteers.bench``, JSON
 lines on stdin/stdout, like benchmarks.probe), so both see the same machine conditions.
 Every case the figures write is removed afterwards.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
-import traceback
 
 from benchmarks import report
+from benchmarks.probing import ProbeError, ProbeProcess, serve
 
 TITLE = "volunteers (兼职网格员): leaderboard and public report page"
 
 
-class _Process:
-    def __init__(self, env: dict, label: str):
-        from django.conf import settings
 
-        self.label = label
-        env = {**env, "VOLUNTEER_REPORTS_PER_IP_HOUR": "1000000000", "VOLUNTEER_REPORTS_PER_PHONE_HOUR": "1000000000",
-               "VOLUNTEER_UPLOADS_PER_IP_HOUR": "1000000000"}  # the rate limit is not what is measured
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.capabilities.volunteers"], cwd=settings.BASE_DIR, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
-        )
-
-    def call(self, cmd: str, **kwargs) -> dict:
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.label} volunteers probe died (see its output above)")
-        got = json.loads(line)
-        if "error" in got:
-            raise RuntimeError(f"{self.label}: {got['error']}")
-        return got
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=20)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
+def _probe(env: dict, label: str) -> ProbeProcess:
+    # the rate limit is not what is measured
+    unlimited = {key: "1000000000" for key in (
+        "VOLUNTEER_REPORTS_PER_IP_HOUR", "VOLUNTEER_REPORTS_PER_PHONE_HOUR", "VOLUNTEER_UPLOADS_PER_IP_HOUR")}
+    return ProbeProcess({**env, **unlimited}, label, module="volunteers.bench")
 
 
 def figures(ctx) -> list:
     n = 10 if ctx.small else 50
     rounds = 3
     lbl, bbl = f"({ctx.plan.large.cases:,})", f"({ctx.plan.baseline.cases:,})"
-    procs = {"large": _Process(ctx.env_large, "large"), "baseline": _Process(ctx.env_baseline, "baseline")}
+    procs = {"large": _probe(ctx.env_large, "large"), "baseline": _probe(ctx.env_baseline, "baseline")}
     rows = []
     try:
-        prepared = {k: p.call("prepare") for k, p in procs.items()}
+        prepared = {k: p.ask("prepare") for k, p in procs.items()}
         if not all(p["team"] for p in prepared.values()):
             return [report.unavailable("Volunteer leaderboard", "no volunteer team seeded (volunteers/scale.py did not run)")]
         times = {"large": [], "baseline": []}
         queries = {}
         for r in range(rounds):
             for which in ("baseline", "large"):
-                got = procs[which].call("time_views", n=max(1, n // rounds), warmup=2 if r == 0 else 0)
+                got = procs[which].ask("time_views", n=max(1, n // rounds), warmup=2 if r == 0 else 0)
                 times[which] += got["times"]
                 queries[which] = got["queries"]
         note = (f"busiest team: {prepared['large']['entries']:,} ledger lines, {prepared['large']['reports']:,} reports {lbl} "
@@ -90,7 +62,7 @@ def figures(ctx) -> list:
         done = {"public": 0, "form": 0}
         for r in range(rounds):
             for mode in ("form", "public"):
-                got = procs["large"].call("submit", mode=mode, n=per, warmup=2 if r == 0 else 0)
+                got = procs["large"].ask("submit", mode=mode, n=per, warmup=2 if r == 0 else 0)
                 spent[mode] += sum(got["times"])
                 done[mode] += len(got["times"])
         rate = {m: done[m] / spent[m] if spent[m] else 0.0 for m in spent}
@@ -106,8 +78,8 @@ def figures(ctx) -> list:
     finally:
         for p in procs.values():
             try:
-                p.call("cleanup")
-            except (RuntimeError, OSError, ValueError):
+                p.ask("cleanup")
+            except (ProbeError, OSError, ValueError):
                 pass
             p.close()
     return rows
@@ -246,27 +218,5 @@ class Probe:
         return {"removed": removed}
 
 
-def main() -> int:
-    from benchmarks.probe import _setup
-
-    _setup()
-    probe = Probe()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
-    for line in sys.stdin:
-        try:
-            msg = json.loads(line)
-            cmd = msg.pop("cmd")
-            if cmd == "quit":
-                break
-            result = getattr(probe, cmd)(**msg)
-        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
-            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-    return 0
-
-
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    sys.exit(main())
+    sys.exit(serve(Probe))

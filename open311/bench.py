@@ -8,56 +8,23 @@
   database, alternating, as submissions per second in-process (the whole Django stack,
   no socket).
 
-One measuring process per database (``python -m benchmarks.capabilities.open311``,
+One measuring process per database (``python -m open311.bench``,
 JSON lines on stdin/stdout, like benchmarks.probe), so both see the same machine
 conditions. The client, key and every case the figures write are removed afterwards.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
-import traceback
 
 from benchmarks import report
+from benchmarks.probing import ProbeError, ProbeProcess, serve
 
 TITLE = "Open311 GeoReport v2 API (open311)"
 BENCH_CLIENT = "bench-open311-client"
 BENCH_KEY = "bench-open311-key-not-for-production"
 
-
-class _Process:
-    def __init__(self, env: dict, label: str):
-        from django.conf import settings
-
-        self.label = label
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.capabilities.open311"], cwd=settings.BASE_DIR, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
-        )
-
-    def call(self, cmd: str, **kwargs) -> dict:
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.label} open311 probe died (see its output above)")
-        got = json.loads(line)
-        if "error" in got:
-            raise RuntimeError(f"{self.label}: {got['error']}")
-        return got
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=20)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
 
 
 def figures(ctx) -> list:
@@ -65,10 +32,11 @@ def figures(ctx) -> list:
     n = 12 if small else 60
     rounds = 3
     lbl, bbl = f"({ctx.plan.large.cases:,})", f"({ctx.plan.baseline.cases:,})"
-    procs = {"large": _Process(ctx.env_large, "large"), "baseline": _Process(ctx.env_baseline, "baseline")}
+    procs = {which: ProbeProcess(env, which, module="open311.bench")
+             for which, env in (("large", ctx.env_large), ("baseline", ctx.env_baseline))}
     rows = []
     try:
-        prepared = {k: p.call("prepare") for k, p in procs.items()}
+        prepared = {k: p.ask("prepare") for k, p in procs.items()}
         for key, label in (
             ("list", "Open311 request list (GET requests.json, newest 100 of 90 days)"),
             ("list_filtered", "Open311 request list, status=closed and one service_code"),
@@ -77,7 +45,7 @@ def figures(ctx) -> list:
             counts, queries = {}, {}
             for r in range(rounds):
                 for which in ("baseline", "large"):
-                    got = procs[which].call("time_get", key=key, n=max(1, n // rounds), warmup=3 if r == 0 else 0)
+                    got = procs[which].ask("time_get", key=key, n=max(1, n // rounds), warmup=3 if r == 0 else 0)
                     times[which] += got["times"]
                     counts[which], queries[which] = got["rows"], got["queries"]
             note = (f"{counts['large']} records returned {lbl} vs {counts['baseline']} {bbl}; "
@@ -93,7 +61,7 @@ def figures(ctx) -> list:
         done = {"api": 0, "form": 0}
         for r in range(rounds):
             for mode in ("form", "api"):
-                got = procs["large"].call("submit", mode=mode, n=per, warmup=3 if r == 0 else 0)
+                got = procs["large"].ask("submit", mode=mode, n=per, warmup=3 if r == 0 else 0)
                 spent[mode] += sum(got["times"])
                 done[mode] += len(got["times"])
         rate = {m: done[m] / spent[m] if spent[m] else 0.0 for m in spent}
@@ -109,8 +77,8 @@ def figures(ctx) -> list:
     finally:
         for p in procs.values():
             try:
-                p.call("cleanup")
-            except (RuntimeError, OSError, ValueError):
+                p.ask("cleanup")
+            except (ProbeError, OSError, ValueError):
                 pass
             p.close()
     return rows
@@ -235,27 +203,5 @@ class Probe:
         return {"removed": removed}
 
 
-def main() -> int:
-    from benchmarks.probe import _setup
-
-    _setup()
-    probe = Probe()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
-    for line in sys.stdin:
-        try:
-            msg = json.loads(line)
-            cmd = msg.pop("cmd")
-            if cmd == "quit":
-                break
-            result = getattr(probe, cmd)(**msg)
-        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
-            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-    return 0
-
-
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    sys.exit(main())
+    sys.exit(serve(Probe))

@@ -1,37 +1,27 @@
 """The department's inspection export as a background job (core/jobs.py, inspections/jobs.py).
 
+The benchmarks app's own capability figure (discovered like every app's ``bench.py``): it
+stays here, beside the inspection seed step, because inspections sits below benchmarks.
+
 Goal (issue 9): an export of 200,000 answers completes as a job, with the time and the
 worker's peak memory printed. Each run is a fresh process that does what a Celery worker
 does with the message — ``core.jobs.run(job_id)``: claim, stream the rows from the database
 into XlsxWriter's constant-memory mode, store the file — so its peak RSS (``wait4``) is the
 worker's. The baseline, measured in the same run on the same database, is the same export
 of a tenth of the rows (the old synchronous cap was 20,000): the time per row must stay
-within 1.3x (it scales linearly) and the memory within 1.5x (it does not grow with rows; the Django process itself is most of it).
+within 1.3x (it scales linearly) and the memory within 1.5x (it does not grow with rows;
+the Django process itself is most of it).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 
 from benchmarks import report
+from benchmarks.probing import run_job, run_python
 from benchmarks.report import Row
 
 TITLE = "inspection export job (core.Job)"
 ROWS = 200_000
-
-RUN = r"""
-import json, os, sys, time
-import django
-django.setup()
-from core import jobs
-t = time.perf_counter()
-outcome = jobs.run(int(sys.argv[1]))
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t}))
-"""
 
 PREPARE = r"""
 import json, sys
@@ -68,7 +58,6 @@ print(json.dumps({"jobs": out, "available": available}))
 """
 
 CLEANUP = r"""
-import sys
 import django
 django.setup()
 from django.contrib.auth import get_user_model
@@ -82,59 +71,26 @@ get_user_model().objects.filter(username="bench-export").delete()
 """
 
 
-def _root() -> str:
-    from django.conf import settings
-
-    return str(settings.BASE_DIR)
-
-
-def _python(code: str, env: dict, *args) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True, cwd=_root())
-    if done.returncode:
-        raise RuntimeError(done.stderr[-1500:])
-    return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
-
-
-def _run_job(job_id: int, env: dict) -> dict:
-    """One 'worker': a fresh process running the job; returns seconds, peak RSS (MB), rows."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", RUN, str(job_id)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=_root())
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    wall = time.perf_counter() - started
-    if status != 0:
-        raise RuntimeError(err[-1500:])
-    got = json.loads(out.strip().splitlines()[-1])
-    if got["outcome"] != "done":
-        raise RuntimeError(f"job {job_id} ended {got['outcome']}: {err[-800:]}")
-    return {"seconds": got["seconds"], "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
-
-
 def figures(ctx) -> list[Row]:
     env = dict(ctx.env_large)
     label = f"department export job, {ROWS:,} answers: time per 1,000 rows"
     label_rss = "department export job: worker peak memory"
     try:
-        prepared = _python(PREPARE, env, ROWS)
+        prepared = run_python(PREPARE, env, ROWS)
         if "unavailable" in prepared:
             return [report.unavailable(label, prepared["unavailable"])]
         (big, small) = prepared["jobs"]
         # Run the small one first (warms the disk cache for both alike), then the big one.
-        small_run = _run_job(small["job"], env)
-        big_run = _run_job(big["job"], env)
-        counts = _python(
-            "import django,sys,json;django.setup();from core.models import Job;"
-            "print(json.dumps([Job.objects.get(pk=int(a)).result.get('rows') for a in sys.argv[1:]]))", env, big["job"], small["job"],
-        )
+        small_run = run_job(small["job"], env)
+        big_run = run_job(big["job"], env)
     finally:
         try:
-            _python(CLEANUP, env)
+            run_python(CLEANUP, env)
         except RuntimeError:
             pass
-    n_big, n_small = counts
+    n_big, n_small = big_run["rows"], small_run["rows"]
     if not n_big or not n_small:
-        return [report.error(label, f"the exports wrote {counts} rows")]
+        return [report.error(label, f"the exports wrote {n_big} and {n_small} rows")]
     per_big = big_run["seconds"] / n_big * 1000
     per_small = small_run["seconds"] / n_small * 1000
     note = (f"{n_big:,} rows in {big_run['seconds']:.1f} s (process {big_run['wall']:.1f} s) vs {n_small:,} rows in "

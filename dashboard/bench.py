@@ -4,18 +4,16 @@ Each figure is the server time of the whole page (django.test.Client, DEBUG off,
 probe style as benchmarks.probe) and its query count, on the large database and on the
 baseline one, alternating rounds so both see the same machine. Goals: ≤ 1.5x the baseline
 and ≤ 200 ms. The seeder fills the rollups (dashboard/scale.py), so the page reads rollup
-rows, not cases. Run as ``python -m benchmarks.capabilities.dashboard`` it is the probe.
+rows, not cases. Run as ``python -m dashboard.bench`` it is the probe.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
 
 from benchmarks import report
+from benchmarks.probing import ProbeProcess, serve
 
 TITLE = "dashboard (数读)"
 LIMIT = 1.5
@@ -27,35 +25,9 @@ FIGURES = [
 ]
 
 
-class _Probe:
-    def __init__(self, env: dict, label: str):
-        from django.conf import settings
-
-        self.label = label
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.capabilities.dashboard"], cwd=settings.BASE_DIR, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
-        )
-
-    def call(self, cmd: str, **kwargs) -> dict:
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.label} dashboard probe died (see its output above)")
-        return json.loads(line)
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.call("quit")
-                self.proc.wait(timeout=10)
-            except (OSError, RuntimeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-
-
 def figures(ctx) -> list:
-    probes = {"large": _Probe(ctx.env_large, "large"), "baseline": _Probe(ctx.env_baseline, "baseline")}
+    probes = {which: ProbeProcess(env, which, module="dashboard.bench")
+              for which, env in (("large", ctx.env_large), ("baseline", ctx.env_baseline))}
     rows = []
     try:
         prepared = {k: p.call("prepare") for k, p in probes.items()}
@@ -121,60 +93,44 @@ def _targets() -> dict:
     }
 
 
-def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["DJANGO_DEBUG"] = "0"
-    import django
+class Probe:
+    """The measuring side: logs each role in once, then times the dashboard URLs."""
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    def __init__(self):
+        self.clients, self.urls = {}, {}
 
-    from benchmarks import targets
-    from cases.models import Case
+    def prepare(self) -> dict:
+        from django.test import Client
 
-    settings.DEBUG = False
-    clients, urls = {}, {}
-    for line in sys.stdin:
-        msg = json.loads(line)
-        cmd = msg.get("cmd")
-        try:
-            if cmd == "quit":
-                print(json.dumps({"ok": True}), flush=True)
-                return 0
-            if cmd == "prepare":
-                urls = _targets()
-                for role in {r for r, _u in urls.values()}:
-                    c = Client(raise_request_exception=False)
-                    c.force_login(targets.user(role), backend="django.contrib.auth.backends.ModelBackend")
-                    clients[role] = c
-                out = {"cases": Case.objects.count(), "urls": {k: u for k, (_r, u) in urls.items()}}
-            elif cmd == "time":
-                role, path = urls[msg["key"]]
-                client = clients[role]
-                for _ in range(msg.get("warmup", 0)):
-                    client.get(path)
-                with CaptureQueriesContext(connection) as qctx:
-                    response = client.get(path)
-                queries = len(qctx.captured_queries)
-                if response.status_code != 200:
-                    out = {"error": f"GET {path} answered {response.status_code}"}
-                else:
-                    times = []
-                    for _ in range(msg["n"]):
-                        t0 = time.perf_counter()
-                        client.get(path)
-                        times.append(time.perf_counter() - t0)
-                    out = {"times": times, "queries": queries}
-            else:
-                out = {"error": f"unknown command {cmd}"}
-        except Exception as exc:  # noqa: BLE001 - reported in the table
-            out = {"error": f"{type(exc).__name__}: {exc}"}
-        print(json.dumps(out), flush=True)
-    return 0
+        from benchmarks import targets
+        from cases.models import Case
+
+        self.urls = _targets()
+        for role in {r for r, _u in self.urls.values()}:
+            client = Client(raise_request_exception=False)
+            client.force_login(targets.user(role), backend="django.contrib.auth.backends.ModelBackend")
+            self.clients[role] = client
+        return {"cases": Case.objects.count(), "urls": {k: u for k, (_r, u) in self.urls.items()}}
+
+    def time(self, key: str, n: int, warmup: int = 0) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        role, path = self.urls[key]
+        client = self.clients[role]
+        for _ in range(warmup):
+            client.get(path)
+        with CaptureQueriesContext(connection) as qctx:
+            response = client.get(path)
+        if response.status_code != 200:
+            return {"error": f"GET {path} answered {response.status_code}"}
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - t0)
+        return {"times": times, "queries": len(qctx.captured_queries)}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve(Probe))

@@ -10,7 +10,7 @@
   place, then ``rescore_enterprises([id])``, as the event-driven task does) — goal ≤ 50 ms;
   baseline: the bare aggregate SQL for that one enterprise.
 
-One measuring subprocess bound to the large database (``python -m benchmarks.capabilities.credit``,
+One measuring subprocess bound to the large database (``python -m credit.bench``,
 one JSON line out). The answer the incremental figure adds is removed afterwards.
 """
 
@@ -32,7 +32,7 @@ def figures(ctx) -> list:
     from django.conf import settings
 
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.capabilities.credit", "--runs", "5" if ctx.small else "20"],
+        [sys.executable, "-m", "credit.bench", "--runs", "5" if ctx.small else "20"],
         cwd=settings.BASE_DIR, env=ctx.env_large, capture_output=True, text=True, timeout=1800,
     )
     line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""

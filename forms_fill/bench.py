@@ -15,13 +15,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 
 from benchmarks import report
+from benchmarks.probing import run_job, run_python
 from benchmarks.report import Row
 
 TITLE = "one-click fill (一表填)"
@@ -60,18 +56,6 @@ big = int(sys.argv[2])
 if big:
     out["big"] = job(plain, {"filters": {}}); out["big_available"] = Person.objects.filter(deleted_at__isnull=True).count()
 print(json.dumps(out))
-"""
-
-RUN = r"""
-import json, sys, time
-import django
-django.setup()
-from core import jobs
-from core.models import Job
-t = time.perf_counter()
-outcome = jobs.run(int(sys.argv[1]))
-job = Job.objects.get(pk=int(sys.argv[1]))
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t, "rows": job.result.get("rows"), "error": job.error[-500:]}))
 """
 
 BASELINE = r"""
@@ -162,35 +146,6 @@ get_user_model().objects.filter(username="bench-fill").delete()
 """
 
 
-def _root() -> str:
-    from django.conf import settings
-
-    return str(settings.BASE_DIR)
-
-
-def _python(code: str, env: dict, *args, rss=False) -> dict:
-    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=_root())
-    out, err = proc.communicate() if not rss else (None, None)
-    if rss:
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        out, err = proc.stdout.read(), proc.stderr.read()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(err[-1500:])
-    got = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-    if rss:
-        got["rss_mb"] = usage.ru_maxrss / 1024
-    return got
-
-
-def _job(job_id: int, env: dict) -> dict:
-    got = _python(RUN, env, job_id, rss=True)
-    if got["outcome"] != "done":
-        raise RuntimeError(f"fill job {job_id} ended {got['outcome']}: {got.get('error')}")
-    return got
-
-
 def figures(ctx) -> list[Row]:
     env = dict(ctx.env_large)
     n = 2_000 if ctx.small else 10_000
@@ -199,12 +154,12 @@ def figures(ctx) -> list[Row]:
     label = f"fill {n:,} ID numbers x 36 fields -> .xlsx (job, end to end)"
     rows: list[Row] = []
     try:
-        prepared = _python(PREPARE, env, n, big)
+        prepared = run_python(PREPARE, env, n, big)
         if "unavailable" in prepared:
             return [report.unavailable(label, prepared["unavailable"])]
-        base = _python(BASELINE, env, n, "xlsxwriter")
-        plain = _job(prepared["plain"], env)
-        official = _job(prepared["official"], env)
+        base = run_python(BASELINE, env, n, "xlsxwriter")
+        plain = run_job(prepared["plain"], env)
+        official = run_job(prepared["official"], env)
         note = f"{plain['rows']:,} rows filled of {prepared['keys']:,} keys; baseline wrote {base['rows']:,} rows"
         rows.append(report.timing_row(label, plain["seconds"], base["seconds"], limit=1.0, value_label="ours",
                                       baseline_label="XlsxWriter constant_memory, cells only", note=note))
@@ -215,7 +170,7 @@ def figures(ctx) -> list[Row]:
                                       limit=1.5, value_label="official", baseline_label="plain table (36 fields)"))
         for writer in ("xlsxwriter_row", "pyexcelerate", "rustpy"):
             try:
-                got = _python(BASELINE, env, n, writer)
+                got = run_python(BASELINE, env, n, writer)
             except RuntimeError as exc:
                 if "ModuleNotFoundError" in str(exc):
                     rows.append(report.unavailable(f"candidate writer {writer}", "not installed"))
@@ -225,10 +180,10 @@ def figures(ctx) -> list[Row]:
                             report.ms(base["seconds"]) + " XlsxWriter constant_memory", got["seconds"] / base["seconds"],
                             "", report.INFO, "writer alone, same cells"))
         if big:
-            got = _job(prepared["big"], env)
+            got = run_job(prepared["big"], env)
             rows.append(Row(f"fill every record (filter), {got['rows']:,} rows x 36", report.ms(got["seconds"]),
                             f"{got['rss_mb']:.0f} MB peak RSS", None, "finishes", report.OK, "", got))
-        imp = _python(IMPORT, env, n_import)
+        imp = run_python(IMPORT, env, n_import)
         verdict = report.OK if imp["ok"] and imp["seconds"] <= 60 * n_import / 100_000 else report.MISSED
         rows.append(Row(f"import {n_import:,} person rows (.xlsx)", report.ms(imp["seconds"]),
                         f"{60 * n_import / 100_000:.1f} s budget", imp["seconds"] / (60 * n_import / 100_000),
@@ -237,7 +192,7 @@ def figures(ctx) -> list[Row]:
                         imp))
     finally:
         try:
-            _python(CLEANUP, env)
+            run_python(CLEANUP, env)
         except RuntimeError:
             pass
     return rows

@@ -1,0 +1,155 @@
+"""Measuring processes for the benchmark: one JSON command per line in, one JSON answer out.
+
+The bench command (and each capability's figures, ``<app>/bench.py``) starts one process per
+database, so that every figure is measured with the database it is about and the baseline
+alternately in the same run:
+
+    probe = ProbeProcess(ctx.env_large, "large", module="myapp.bench")
+    got = probe.ask("time", n=10)      # raises ProbeError with the probe's own message
+    probe.close()
+
+and the measuring side is a class whose methods are the commands, served by :func:`serve`::
+
+    if __name__ == "__main__":
+        sys.exit(serve(MyProbe))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+
+class ProbeError(RuntimeError):
+    """A probe answered with an error, or died."""
+
+
+class ProbeProcess:
+    """``python -m <module>`` bound to one database (its environment)."""
+
+    died: type[Exception] = ProbeError
+
+    def __init__(self, env: dict, label: str, *, module: str = "benchmarks.probe"):
+        from django.conf import settings
+
+        self.label = label
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module], cwd=settings.BASE_DIR, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
+        )
+
+    def call(self, cmd: str, **kwargs) -> dict:
+        """The probe's answer as it is (it may hold an "error")."""
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise self.died(f"the {self.label} probe died (see its output above)")
+        return json.loads(line)
+
+    def ask(self, cmd: str, **kwargs) -> dict:
+        """The probe's answer; an error it reports is raised."""
+        got = self.call(cmd, **kwargs)
+        if "error" in got:
+            raise ProbeError(f"{self.label}: {got['error']}")
+        return got
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+
+
+def setup_django() -> None:
+    """Django as the server runs it: DEBUG off (query logging off), the settings of the environment."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
+def serve(probe_class) -> int:
+    """Answer commands from stdin with ``probe_class()``'s methods until "quit"."""
+    setup_django()
+    probe = probe_class()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    for line in sys.stdin:
+        try:
+            msg = json.loads(line)
+            cmd = msg.pop("cmd")
+            if cmd == "quit":
+                break
+            result = getattr(probe, cmd)(**msg)
+        except Exception as exc:  # noqa: BLE001 - sent back to the orchestrator
+            result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return 0
+
+
+# --- one-shot measuring processes ---------------------------------------------------------------
+
+def run_python(code: str, env: dict, *args, measure: bool = False) -> dict:
+    """Run ``python -c code args…`` in the project; its last stdout line is a JSON answer.
+
+    With ``measure`` the answer also carries ``wall`` (seconds) and ``rss_mb``: the peak
+    resident memory of that process alone (``wait4``), e.g. a worker running one job.
+    """
+    import tempfile
+    import time
+
+    from django.conf import settings
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, stdout=out, stderr=err,
+                                text=True, cwd=settings.BASE_DIR)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status):
+        raise ProbeError(stderr[-1500:])
+    got = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
+    if measure:
+        got.update(wall=wall, rss_mb=usage.ru_maxrss / 1024)
+    return got
+
+
+RUN_JOB = r"""
+import json, sys, time
+import django
+django.setup()
+from core import jobs
+from core.models import Job
+t = time.perf_counter()
+outcome = jobs.run(int(sys.argv[1]))
+job = Job.objects.get(pk=int(sys.argv[1]))
+print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t, "rows": job.result.get("rows"),
+                  "error": job.error[-500:]}))
+"""
+
+
+def run_job(job_id: int, env: dict) -> dict:
+    """Do what a Celery worker does with a job's message (``core.jobs.run``) in a fresh process.
+
+    Returns ``seconds`` (the run), ``wall`` (the process), ``rss_mb`` (its peak memory) and the
+    job's ``rows``; a job that does not end done is an error.
+    """
+    got = run_python(RUN_JOB, env, job_id, measure=True)
+    if got["outcome"] != "done":
+        raise ProbeError(f"job {job_id} ended {got['outcome']}: {got.get('error')}")
+    return got
