@@ -37,6 +37,11 @@ def inspection_saved(sender, instance, created, update_fields=None, **kwargs):
 
 
 def case_saved(sender, instance, created, update_fields=None, **kwargs):
+    if created:
+        # A new case cannot be about an enterprise yet: the link is made afterwards
+        # (services.enterprise_link_case, which rescores then). Skipping it keeps every report
+        # — the grid worker's hot path — free of a broker message that would find nothing.
+        return
     if instance.status in CASE_COMPLETE_STATUSES and (update_fields is None or "status" in update_fields):
         _enqueue("case", instance.pk)
 

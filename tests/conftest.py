@@ -2,6 +2,11 @@
 
 import pytest
 
+# The browser fixtures (one chromium for the whole session) serve every module that drives a
+# page, wherever it lives (tests/browser/, tests/scan/ …): a second copy would start a second
+# Playwright inside the first one's event loop.
+pytest_plugins = ["tests.browser_fixtures"]
+
 from grids import geo
 from grids.models import Region, StaffProfile
 from grids.services import region_create, staff_create

@@ -8,7 +8,7 @@ from PIL import Image
 
 from cases.models import Case, CaseCategory
 
-from .conftest import browser_login
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

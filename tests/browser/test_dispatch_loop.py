@@ -10,7 +10,7 @@ from PIL import Image
 from cases.models import Case
 from tests.dispatch.conftest import categories, departments, dept_users, rules  # noqa: F401 (fixtures)
 
-from .conftest import browser_login
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

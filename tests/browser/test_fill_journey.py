@@ -8,7 +8,7 @@ import pytest
 from core.identifiers import id_number_check_digit
 from forms_fill.models import Person, TableTemplate
 
-from .conftest import browser_login
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from inspections.models import Inspection
 
 from tests.inspections.conftest import categories, departments, published, reference, worker, place  # noqa: F401  (fixtures)
 
-from .conftest import browser_login
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from cases.models import Case, CaseCategory
 from volunteers import services
 from volunteers.models import Volunteer, VolunteerReport
 
-from .conftest import browser_login
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

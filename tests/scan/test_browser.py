@@ -3,12 +3,12 @@
 import pytest
 
 from scan import synthetic
-from tests.browser.conftest import browser, browser_login, phone  # noqa: F401  (fixtures)
+from tests.browser_fixtures import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_grid_worker_scans_an_id_card_on_the_phone_and_saves_the_person(phone, users, tree, id_values):  # noqa: F811
+def test_grid_worker_scans_an_id_card_on_the_phone_and_saves_the_person(phone, users, tree, id_values):
     from forms_fill.models import Person
 
     values = id_values[0]

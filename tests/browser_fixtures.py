@@ -1,4 +1,6 @@
-"""Browser journeys: Playwright driving Debian's chromium against pytest-django's live server.
+"""Browser fixtures for every test module (a pytest plugin named in tests/conftest.py).
+
+Journeys: Playwright driving Debian's chromium against pytest-django's live server.
 
 Nothing is downloaded: the browser is /usr/bin/chromium (apt-get install chromium),
 launched with the flags that keep it off the network.
