@@ -19,6 +19,8 @@ from __future__ import annotations
 import sys
 import time
 
+from benchmarks.probing import serve, timed
+
 
 class Probe:
     def __init__(self):
@@ -123,25 +125,12 @@ class Probe:
         return {"removed": self.targets.inspection_cleanup(place) if place is not None else 0}
 
     def time(self, key: str, n: int, warmup: int = 0) -> dict:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         role, path = self.urls[key]
         client = self.client(role)
-        for _ in range(warmup):
-            client.get(path)
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(path)
-        # Read them now: the next request's request_started signal empties the log.
-        queries = [q["sql"] for q in ctx.captured_queries]
+        response, measured = timed(lambda: client.get(path), n=n, warmup=warmup)
         if response.status_code != 200:
             return {"error": f"GET {path} answered {response.status_code}"}
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            client.get(path)
-            times.append(time.perf_counter() - t0)
-        return {"times": times, "queries": len(queries), "sql": [q[:300] for q in queries]}
+        return measured
 
     def scope(self, mode: str, n: int) -> dict:
         """A street officer's scoped count of cases, or the grants lookup behind it.
@@ -183,6 +172,4 @@ class Probe:
 
 
 if __name__ == "__main__":
-    from benchmarks.probing import serve
-
     sys.exit(serve(Probe))

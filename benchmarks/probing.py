@@ -67,6 +67,54 @@ class ProbeProcess:
                 self.proc.kill()
 
 
+def timed(call, *, n: int, warmup: int = 0) -> tuple[object, dict]:
+    """``call()`` warmed up, then once with its queries captured, then ``n`` times timed.
+
+    Returns the captured call's result (to check it answered right) and
+    ``{"times": [...], "queries": count, "sql": [first 300 characters of each]}``.
+    """
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        call()
+    with CaptureQueriesContext(connection) as ctx:
+        first = call()
+    # Read them now: the next request's request_started signal empties the log.
+    sql = [q["sql"][:300] for q in ctx.captured_queries]
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return first, {"times": times, "queries": len(sql), "sql": sql}
+
+
+def submission_rates(probe: ProbeProcess, modes: tuple[str, str], *, rounds: int, per: int, warmup: int) -> tuple[dict, dict]:
+    """Alternate ``probe.ask("submit", mode=…)`` between two modes; submissions per second of each."""
+    spent = {m: 0.0 for m in modes}
+    done = {m: 0 for m in modes}
+    for r in range(rounds):
+        for mode in modes:
+            got = probe.ask("submit", mode=mode, n=per, warmup=warmup if r == 0 else 0)
+            spent[mode] += sum(got["times"])
+            done[mode] += len(got["times"])
+    return {m: done[m] / spent[m] if spent[m] else 0.0 for m in modes}, done
+
+
+def close_all(probes: dict, *, cleanup: bool = True) -> None:
+    """Ask each probe to remove what it wrote (when it can), then stop it."""
+    for probe in probes.values():
+        if cleanup:
+            try:
+                probe.ask("cleanup")
+            except (ProbeError, OSError, ValueError):
+                pass
+        probe.close()
+
+
 def setup_django() -> None:
     """Django as the server runs it: DEBUG off (query logging off), the settings of the environment."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")

@@ -50,12 +50,14 @@ def same_row(figure: str, value: int, baseline: int, *, value_label: str, baseli
     )
 
 
-def rate_row(figure: str, value: float, baseline: float, *, limit: float, note="") -> Row:
+def rate_row(figure: str, value: float, baseline: float, *, limit: float, note="", value_label: str = "",
+             baseline_label: str = "bare view", digits: int = 0, raw: dict | None = None) -> Row:
     """A rate that must reach at least `limit` x its baseline."""
     ratio = value / baseline if baseline > 0 else None
     return Row(
-        figure, f"{value:,.0f} /s", f"{baseline:,.0f} /s bare view", ratio, f">= {limit:g}x",
-        OK if ratio is not None and ratio >= limit else MISSED, note, {"value": value, "baseline": baseline, "limit": limit},
+        figure, f"{value:,.{digits}f} /s {value_label}".strip(), f"{baseline:,.{digits}f} /s {baseline_label}".strip(), ratio,
+        f">= {limit:g}x", OK if ratio is not None and ratio >= limit else MISSED, note,
+        {"value": value, "baseline": baseline, "limit": limit, **(raw or {})},
     )
 
 

@@ -10,10 +10,9 @@ rows, not cases. Run as ``python -m dashboard.bench`` it is the probe.
 from __future__ import annotations
 
 import sys
-import time
 
 from benchmarks import report
-from benchmarks.probing import ProbeProcess, serve
+from benchmarks.probing import ProbeProcess, close_all, serve, timed
 
 TITLE = "dashboard (数读)"
 LIMIT = 1.5
@@ -63,8 +62,7 @@ def figures(ctx) -> list:
                 row.verdict = report.MISSED
             rows.append(row)
     finally:
-        for p in probes.values():
-            p.close()
+        close_all(probes, cleanup=False)
     return rows
 
 
@@ -113,23 +111,12 @@ class Probe:
         return {"cases": Case.objects.count(), "urls": {k: u for k, (_r, u) in self.urls.items()}}
 
     def time(self, key: str, n: int, warmup: int = 0) -> dict:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         role, path = self.urls[key]
         client = self.clients[role]
-        for _ in range(warmup):
-            client.get(path)
-        with CaptureQueriesContext(connection) as qctx:
-            response = client.get(path)
+        response, measured = timed(lambda: client.get(path), n=n, warmup=warmup)
         if response.status_code != 200:
             return {"error": f"GET {path} answered {response.status_code}"}
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            client.get(path)
-            times.append(time.perf_counter() - t0)
-        return {"times": times, "queries": len(qctx.captured_queries)}
+        return measured
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import time
 
 from benchmarks import report
-from benchmarks.probing import ProbeError, ProbeProcess, serve
+from benchmarks.probing import ProbeProcess, close_all, serve, submission_rates, timed
 
 TITLE = "Open311 GeoReport v2 API (open311)"
 BENCH_CLIENT = "bench-open311-client"
@@ -57,30 +57,15 @@ def figures(ctx) -> list:
             rows.append(report.same_row(f"{label}: queries", queries["large"], queries["baseline"], value_label=lbl, baseline_label=bbl))
         # Submissions on the large database: API and report form alternating.
         per = 10 if small else 40
-        spent = {"api": 0.0, "form": 0.0}
-        done = {"api": 0, "form": 0}
-        for r in range(rounds):
-            for mode in ("form", "api"):
-                got = procs["large"].ask("submit", mode=mode, n=per, warmup=3 if r == 0 else 0)
-                spent[mode] += sum(got["times"])
-                done[mode] += len(got["times"])
-        rate = {m: done[m] / spent[m] if spent[m] else 0.0 for m in spent}
-        ratio = rate["api"] / rate["form"] if rate["form"] else None
-        rows.append(report.Row(
-            "Open311 create (POST requests.json) vs the report form: submissions/s",
-            f"{rate['api']:,.1f} /s API", f"{rate['form']:,.1f} /s report form", ratio, ">= 0.8x",
-            report.OK if ratio is not None and ratio >= 0.8 else report.MISSED,
-            f"{done['api']} API and {done['form']} form submissions on the large database {lbl}, in-process, one at a time; "
-            "every answer checked (201 with a token / 302 to the case) and the rows removed afterwards",
-            {"rate": rate, "done": done},
+        rate, done = submission_rates(procs["large"], ("form", "api"), rounds=rounds, per=per, warmup=3)
+        rows.append(report.rate_row(
+            "Open311 create (POST requests.json) vs the report form: submissions/s", rate["api"], rate["form"], limit=0.8, digits=1,
+            value_label="API", baseline_label="report form", raw={"done": done},
+            note=(f"{done['api']} API and {done['form']} form submissions on the large database {lbl}, in-process, one at a time; "
+                  "every answer checked (201 with a token / 302 to the case) and the rows removed afterwards"),
         ))
     finally:
-        for p in procs.values():
-            try:
-                p.ask("cleanup")
-            except (ProbeError, OSError, ValueError):
-                pass
-            p.close()
+        close_all(procs)
     return rows
 
 
@@ -127,24 +112,11 @@ class Probe:
         return {"window": window, "category": self.category.code}
 
     def time_get(self, key: str, n: int, warmup: int = 0) -> dict:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         path, params = self.paths[key]
-        for _ in range(warmup):
-            self.client.get(path, params)
-        with CaptureQueriesContext(connection) as ctx:
-            response = self.client.get(path, params)
-        queries = len(ctx.captured_queries)
+        response, measured = timed(lambda: self.client.get(path, params), n=n, warmup=warmup)
         if response.status_code != 200:
             return {"error": f"GET {path} answered {response.status_code}: {response.content[:200]!r}"}
-        rows = len(response.json())
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            self.client.get(path, params)
-            times.append(time.perf_counter() - t0)
-        return {"times": times, "rows": rows, "queries": queries}
+        return {**measured, "rows": len(response.json())}
 
     def submit(self, mode: str, n: int, warmup: int = 0) -> dict:
         import uuid

@@ -19,7 +19,7 @@ import sys
 import time
 
 from benchmarks import report
-from benchmarks.probing import ProbeError, ProbeProcess, serve
+from benchmarks.probing import ProbeProcess, close_all, serve, submission_rates, timed
 
 TITLE = "volunteers (兼职网格员): leaderboard and public report page"
 
@@ -58,30 +58,15 @@ def figures(ctx) -> list:
         rows.append(report.same_row(f"{label}: queries", queries["large"], queries["baseline"], value_label=lbl, baseline_label=bbl))
 
         per = 6 if ctx.small else 30
-        spent = {"public": 0.0, "form": 0.0}
-        done = {"public": 0, "form": 0}
-        for r in range(rounds):
-            for mode in ("form", "public"):
-                got = procs["large"].ask("submit", mode=mode, n=per, warmup=2 if r == 0 else 0)
-                spent[mode] += sum(got["times"])
-                done[mode] += len(got["times"])
-        rate = {m: done[m] / spent[m] if spent[m] else 0.0 for m in spent}
-        ratio = rate["public"] / rate["form"] if rate["form"] else None
-        rows.append(report.Row(
-            "Public QR report (photo upload + submit, no login) vs the grid worker's report form: submissions/s",
-            f"{rate['public']:,.1f} /s public page", f"{rate['form']:,.1f} /s report form", ratio, ">= 0.7x",
-            report.OK if ratio is not None and ratio >= 0.7 else report.MISSED,
-            f"{done['public']} public and {done['form']} form submissions on the large database {lbl}, each with one photo, "
-            "in-process, one at a time; every answer checked (302 to the status link / the case) and the rows removed afterwards",
-            {"rate": rate, "done": done},
+        rate, done = submission_rates(procs["large"], ("form", "public"), rounds=rounds, per=per, warmup=2)
+        rows.append(report.rate_row(
+            "Public QR report (photo upload + submit, no login) vs the grid worker's report form: submissions/s", rate["public"], rate["form"], limit=0.7, digits=1,
+            value_label="public page", baseline_label="report form", raw={"done": done},
+            note=(f"{done['public']} public and {done['form']} form submissions on the large database {lbl}, each with one photo, "
+                  "in-process, one at a time; every answer checked (302 to the status link / the case) and the rows removed afterwards"),
         ))
     finally:
-        for p in procs.values():
-            try:
-                p.ask("cleanup")
-            except (ProbeError, OSError, ValueError):
-                pass
-            p.close()
+        close_all(procs)
     return rows
 
 
@@ -122,8 +107,6 @@ class Probe:
         }
 
     def time_views(self, n: int, warmup: int = 0) -> dict:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
         from volunteers import selectors
@@ -136,16 +119,7 @@ class Probe:
             summary = selectors.monthly_summary(team=self.team, months=6)
             return leaders, month_leaders, summary
 
-        for _ in range(warmup):
-            views()
-        with CaptureQueriesContext(connection) as ctx:
-            views()
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            views()
-            times.append(time.perf_counter() - t0)
-        return {"times": times, "queries": len(ctx.captured_queries)}
+        return timed(views, n=n, warmup=warmup)[1]
 
     def _photo(self, i: int):
         import io
