@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.files import private_file_response
 from core.decorators import role_required
-from core.identifiers import mask_phone
 from core.roles import AD, DO, DS, GW, SO, VS, user_role
 from grids.models import Region
 from grids.scoping import scope
@@ -52,8 +51,6 @@ def enterprise_list(request):
     filters = dict(filters, region=_region_filter(request, request.user))
     qs = selectors.enterprise_list(user=request.user, filters=filters)
     page = Paginator(qs, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    for e in page:
-        e.contact_phone_masked = mask_phone(e.contact_phone)
     counts = selectors.enterprise_colour_counts(selectors.with_credit(selectors.enterprise_queryset(user=request.user)))
     query = request.GET.copy()
     query.pop("page", None)
@@ -71,7 +68,7 @@ def enterprise_detail(request, pk: int):
     detail = selectors.enterprise_detail(user=request.user, enterprise=enterprise)
     departments = _departments_for(request.user)
     return render(request, "credit/enterprise_detail.html", {
-        "e": enterprise, "d": detail, "phone_masked": mask_phone(enterprise.contact_phone),
+        "e": enterprise, "d": detail,
         "can_edit": _can(request.user, EDITORS), "can_override": _can(request.user, OVERRIDERS),
         "can_veto": _can(request.user, (SO, DO, AD)), "can_rate": bool(departments),
         "override_form": OverrideForm(initial={"colour": enterprise.effective_colour or Colour.YELLOW}),

@@ -1,20 +1,8 @@
-"""Masking filters: the server never sends an ID number or phone in full unless revealed."""
+"""Template helpers of the fill pages (the masks are core's: ``{% load pii %}``)."""
 
 from django import template
 
-from core.identifiers import mask_id_number, mask_phone
-
 register = template.Library()
-
-
-@register.filter
-def mask_id(value):
-    return mask_id_number(value)
-
-
-@register.filter(name="mask_phone")
-def mask_phone_filter(value):
-    return mask_phone(value)
 
 
 @register.filter
