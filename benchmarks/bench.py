@@ -6,7 +6,7 @@ stays here, beside the inspection seed step, because inspections sits below benc
 Goal (issue 9): an export of 200,000 answers completes as a job, with the time and the
 worker's peak memory printed. Each run is a fresh process that does what a Celery worker
 does with the message — ``core.jobs.run(job_id)``: claim, stream the rows from the database
-into XlsxWriter's constant-memory mode, store the file — so its peak RSS (``wait4``) is the
+into XlsxWriter's constant-memory mode, store the file — so its peak RSS (its own VmHWM) is the
 worker's. The baseline, measured in the same run on the same database, is the same export
 of a tenth of the rows (the old synchronous cap was 20,000): the time per row must stay
 within 1.3x (it scales linearly) and the memory within 1.5x (it does not grow with rows;

@@ -149,34 +149,20 @@ def serve(probe_class) -> int:
 
 # --- one-shot measuring processes ---------------------------------------------------------------
 
-def run_python(code: str, env: dict, *args, measure: bool = False) -> dict:
-    """Run ``python -c code args…`` in the project; its last stdout line is a JSON answer.
-
-    With ``measure`` the answer also carries ``wall`` (seconds) and ``rss_mb``: the peak
-    resident memory of that process alone (``wait4``), e.g. a worker running one job.
-    """
-    import tempfile
-    import time
-
+def run_python(code: str, env: dict, *args) -> dict:
+    """Run ``python -c code args…`` in the project; its last stdout line is a JSON answer."""
     from django.conf import settings
 
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, stdout=out, stderr=err,
-                                text=True, cwd=settings.BASE_DIR)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if os.waitstatus_to_exitcode(status):
-        raise ProbeError(stderr[-1500:])
-    got = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
-    if measure:
-        got.update(wall=wall, rss_mb=usage.ru_maxrss / 1024)
-    return got
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True,
+                          cwd=settings.BASE_DIR)
+    if done.returncode:
+        raise ProbeError(done.stderr[-1500:])
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
 
 
+# The peak memory is the process's own high-water mark (VmHWM of its address space after exec):
+# wait4's ru_maxrss would also count the pages the child shared with the parent before exec,
+# i.e. whatever the bench command itself held at that moment.
 RUN_JOB = r"""
 import json, sys, time
 import django
@@ -185,19 +171,25 @@ from core import jobs
 from core.models import Job
 t = time.perf_counter()
 outcome = jobs.run(int(sys.argv[1]))
+seconds = time.perf_counter() - t
 job = Job.objects.get(pk=int(sys.argv[1]))
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t, "rows": job.result.get("rows"),
-                  "error": job.error[-500:]}))
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"outcome": outcome, "seconds": seconds, "rows": job.result.get("rows"), "error": job.error[-500:],
+                  "rss_mb": hwm / 1024}))
 """
 
 
 def run_job(job_id: int, env: dict) -> dict:
     """Do what a Celery worker does with a job's message (``core.jobs.run``) in a fresh process.
 
-    Returns ``seconds`` (the run), ``wall`` (the process), ``rss_mb`` (its peak memory) and the
-    job's ``rows``; a job that does not end done is an error.
+    Returns ``seconds`` (the run), ``wall`` (the whole process), ``rss_mb`` (its peak memory) and
+    the job's ``rows``; a job that does not end done is an error.
     """
-    got = run_python(RUN_JOB, env, job_id, measure=True)
+    import time
+
+    started = time.perf_counter()
+    got = run_python(RUN_JOB, env, job_id)
+    got["wall"] = time.perf_counter() - started
     if got["outcome"] != "done":
         raise ProbeError(f"job {job_id} ended {got['outcome']}: {got.get('error')}")
     return got

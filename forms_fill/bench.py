@@ -4,7 +4,7 @@
   job (``core.jobs.run`` in a fresh process: key checks, scoped query per 2,000 keys, the
   spliced writer, the stored file, the audit entry) against XlsxWriter constant_memory
   writing the same cells alone (the cells already in memory), same run. Goal <= 1.0x.
-- the worker's peak RSS (wait4) for that job. Goal <= 200 MB.
+- the worker's peak RSS (its own VmHWM) for that job. Goal <= 200 MB.
 - the official 《就业人员登记表》 template filled for the same keys vs the plain table. Goal <= 1.5x.
 - 100,000 rows ("every record matching the filter") must finish: time and RSS (info).
 - import of 100,000 person rows (.xlsx) vs the 60 s budget.
