@@ -42,14 +42,29 @@ def _reset_app():
     app.__dict__.pop("amqp", None)
 
 
+_ABSENT = object()
+
+
 def _set(values: dict) -> dict:
-    """Set Celery settings; the CELERY_-prefixed keys read from Django settings win over plain ones."""
+    """Set Celery settings; the CELERY_-prefixed keys read from Django settings win over plain ones.
+
+    Returns what to put back: the earlier value of each key in Celery's changes, or _ABSENT
+    (restoring an absent key as None would hide Celery's default, e.g. broker_transport_options).
+    """
     saved = {}
     for key, value in values.items():
         for name in (key, "CELERY_" + key.upper()):
-            saved[name] = app.conf.get(name)
+            saved[name] = app.conf.changes.get(name, _ABSENT)
             app.conf[name] = value
     return saved
+
+
+def _restore(saved: dict) -> None:
+    for name, value in saved.items():
+        if value is _ABSENT:
+            app.conf.changes.pop(name, None)
+        else:
+            app.conf[name] = value
 
 
 @contextlib.contextmanager
@@ -65,8 +80,7 @@ def producer(queue: str, broker: str = BROKER):
     try:
         yield app
     finally:
-        for name, value in saved.items():
-            app.conf[name] = value
+        _restore(saved)
         if saved_env is None:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:
