@@ -80,6 +80,7 @@ class Command(BaseCommand):
         parser.add_argument("--load-seconds", type=float, help="time limit of a load run (default 30; --small 10)")
         parser.add_argument("--concurrency", type=int, default=4, help="connections of the load generator (default 4)")
         parser.add_argument("--reseed", action="store_true", help="empty and reseed both databases")
+        parser.add_argument("--seed-only", action="store_true", help="create and seed both databases, measure nothing")
         parser.add_argument("--json", help="also write the figures to this JSON file")
         parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
 
@@ -159,6 +160,9 @@ class Command(BaseCommand):
             self.ensure_database(name)
             self.seed(name, cfg, reseed=o["reseed"])
         connection.close()
+        if o["seed_only"]:
+            self.stdout.write(f"== seeded {large_db} and {baseline_db} in {time.perf_counter() - started:.0f} s")
+            return
 
         rows: list[Row] = []
         env_large, env_base = self.child_env(large_db), self.child_env(baseline_db)
