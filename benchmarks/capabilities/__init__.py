@@ -51,9 +51,18 @@ def modules() -> list[ModuleType]:
     return found
 
 
-def collect(ctx: Context) -> list[Row]:
+def collect(ctx: Context, only: list[str] | tuple[str, ...] = ()) -> list[Row]:
+    """Every capability's figures, or only those of the app labels in `only` (LookupError
+    naming the labels that have no figures)."""
+    found = modules()
+    if only:
+        by_label = {m.__name__.rsplit(".", 1)[0]: m for m in found}
+        unknown = [label for label in only if label not in by_label]
+        if unknown:
+            raise LookupError(f"no figures for {', '.join(unknown)} (apps with figures: {', '.join(by_label)})")
+        found = [by_label[label] for label in only]
     rows: list[Row] = []
-    for module in modules():
+    for module in found:
         title = getattr(module, "TITLE", module.__name__.rsplit(".", 1)[-1])
         ctx.say(f"== measuring {title}")
         try:

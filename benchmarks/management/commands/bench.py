@@ -81,6 +81,10 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=4, help="connections of the load generator (default 4)")
         parser.add_argument("--reseed", action="store_true", help="empty and reseed both databases")
         parser.add_argument("--seed-only", action="store_true", help="create and seed both databases, measure nothing")
+        parser.add_argument(
+            "--only", help="measure only these capabilities' figures (comma-separated app labels, e.g. credit,dashboard); "
+                           "the built-in page, scope and submission figures are skipped",
+        )
         parser.add_argument("--json", help="also write the figures to this JSON file")
         parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
 
@@ -166,6 +170,24 @@ class Command(BaseCommand):
 
         rows: list[Row] = []
         env_large, env_base = self.child_env(large_db), self.child_env(baseline_db)
+        only = [label.strip() for label in (o["only"] or "").split(",") if label.strip()]
+        if not only:
+            rows += self.builtin_rows(plan, env_large, env_base)
+        # Each capability's own figures (<app>/bench.py).
+        from benchmarks import capabilities
+
+        try:
+            rows += capabilities.collect(capabilities.Context(
+                small=o["small"], plan=plan, database_url=self.database_url(large_db),
+                baseline_database_url=self.database_url(baseline_db), env_large=env_large,
+                env_baseline=env_base, stdout=self.stdout,
+            ), only=only)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.print_table(o, rows, plan, large_db, baseline_db, started)
+
+    def builtin_rows(self, plan, env_large, env_base) -> list[Row]:
+        rows: list[Row] = []
         lbl, bbl = f"({plan.large.cases:,})", f"({plan.baseline.cases:,})"
         self.stdout.write("== measuring pages (in-process, DEBUG off)")
         self.stdout.flush()
@@ -188,15 +210,9 @@ class Command(BaseCommand):
         self.stdout.write("== measuring submissions (gunicorn, 2 sync workers)")
         self.stdout.flush()
         rows += self.submission_rows(plan, env_large)
-        # Each capability's own figures (benchmarks/capabilities/<name>.py).
-        from benchmarks import capabilities
+        return rows
 
-        rows += capabilities.collect(capabilities.Context(
-            small=o["small"], plan=plan, database_url=self.database_url(large_db),
-            baseline_database_url=self.database_url(baseline_db), env_large=env_large,
-            env_baseline=env_base, stdout=self.stdout,
-        ))
-
+    def print_table(self, o, rows, plan, large_db, baseline_db, started) -> None:
         info = report.machine()
         with connection.cursor() as cur:
             cur.execute("SHOW server_version")
