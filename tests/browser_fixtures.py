@@ -88,3 +88,71 @@ def browser_login(page, username, password="pw-for-tests-1"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+# --- journeys (tests/journeys/): a recorder per journey, one table at the end of the session ----
+
+@pytest.fixture
+def journey(request, live_server):
+    """``journey(name, title)`` → a tests.journeys.harness.Journey recording that person's task.
+
+    Pages are recorded with ``j.watch(page)``; the journey fails on a console error, a page error
+    or a request to another host, and its row (taps, fields, seconds, goal) goes to the table
+    printed at the end of the session.
+    """
+    from tests.journeys.harness import Journey
+
+    made = []
+
+    def make(name, title=""):
+        made.append(Journey(name, title, live_server.url))
+        return made[-1]
+
+    yield make
+    report = getattr(request.node, "_journey_call_report", None)
+    outcome = "passed" if report is not None and report.passed else "FAILED"
+    for j in made:
+        j.close(outcome)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and "journey" in getattr(item, "fixturenames", ()):
+        item._journey_call_report = report
+    return report
+
+
+def pytest_runtest_logreport(report):
+    if "tests/journeys/" in report.nodeid.replace("\\", "/"):
+        from tests.journeys import harness
+
+        harness.TEST_SECONDS[report.nodeid] = harness.TEST_SECONDS.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import sys
+
+    harness = sys.modules.get("tests.journeys.harness")
+    if harness is None or not harness.RESULTS:
+        return
+    harness.write_json()
+    spent = sum(harness.TEST_SECONDS.values())
+    if spent > harness.BUDGET_SECONDS and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        harness.OVER_BUDGET = spent
+
+
+def pytest_terminal_summary(terminalreporter):
+    import sys
+
+    harness = sys.modules.get("tests.journeys.harness")
+    if harness is None or not harness.RESULTS:
+        return
+    terminalreporter.section("journeys: taps, fields, seconds")
+    for line in harness.table():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"written to {harness.OUT.relative_to(harness.ROOT)}/journeys.json")
+    if harness.OVER_BUDGET:
+        terminalreporter.write_line(
+            f"FAILED: the journey tests took {harness.OVER_BUDGET:.0f} s, over the {harness.BUDGET_SECONDS} s budget", red=True)
