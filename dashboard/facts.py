@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from .models import MEASURES
+from .models import CASE_MEASURES, MEASURES
 
 # Upper bounds (working hours) of the handling-time histogram; 7 h is one working day.
 HOUR_BINS = (1, 2, 4, 7, 14, 21, 35, 70, 140)
@@ -127,6 +127,17 @@ def case_contribution(case: dict, events: Iterable[dict], schedule) -> dict | No
         "dept": case.get("department_code") or "",
         "hrs": hrs,
         "depts": {code: {k: v for k, v in d.items() if v} for code, d in depts.items()},
+    }
+
+
+def fact_columns(contribution: dict | None) -> dict:
+    """The columns of a CaseFact for `contribution` (zeros and blanks when it counts nowhere)."""
+    if not contribution:
+        return {"cat": None, "src": "", "dept": "", "hrs": "", **dict.fromkeys(CASE_MEASURES, 0)}
+    m = contribution["m"]
+    return {
+        "cat": contribution["cat"], "src": contribution["src"] or "", "dept": contribution["dept"] or "",
+        "hrs": contribution["hrs"] or "", **{k: m.get(k, 0) for k in CASE_MEASURES},
     }
 
 

@@ -31,6 +31,8 @@ MEASURES = (
     "d_handled",
     "d_handled_on_time",
 )
+# The measures a case adds under its own dimensions (the d_* ones go to each department it met).
+CASE_MEASURES = tuple(m for m in MEASURES if not m.startswith("d_"))
 
 
 class CaseFact(models.Model):
@@ -43,6 +45,26 @@ class CaseFact(models.Model):
     region_path = models.CharField(_("region path"), max_length=255)
     # dashboard.facts.Contribution as JSON, or null when the case counts nowhere (merged, rejected …).
     contribution = models.JSONField(null=True, blank=True)
+    # The same contribution in columns (dashboard.facts.fact_columns), so that PostgreSQL sums
+    # the facts of partial months by plain GROUP BY; the departments' part stays in the JSON.
+    cat = models.IntegerField(null=True, blank=True)  # 小类 id
+    src = models.CharField(max_length=24, blank=True)
+    dept = models.CharField(max_length=64, blank=True)
+    hrs = models.CharField(max_length=8, blank=True)  # handling-time bin
+    found = models.SmallIntegerField(default=0)
+    self_handled = models.SmallIntegerField(default=0)
+    self_fast = models.SmallIntegerField(default=0)
+    dispatched = models.SmallIntegerField(default=0)
+    closed = models.SmallIntegerField(default=0)
+    open = models.SmallIntegerField(default=0)
+    closed_on_time = models.SmallIntegerField(default=0)
+    closed_with_deadline = models.SmallIntegerField(default=0)
+    returned = models.SmallIntegerField(default=0)
+    reworked = models.SmallIntegerField(default=0)
+    escalated = models.SmallIntegerField(default=0)
+    escalations = models.IntegerField(default=0)
+    hours_n = models.SmallIntegerField(default=0)
+    minutes_sum = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("case fact")
@@ -132,7 +154,12 @@ class InspectionFact(models.Model):
     class Meta:
         verbose_name = _("inspection fact")
         verbose_name_plural = _("inspection facts")
-        indexes = [models.Index(fields=["day", "region_path"], name="dash_ifact_day_idx")]
+        indexes = [
+            models.Index(fields=["day", "region_path"], name="dash_ifact_day_idx"),
+            # Inspections and distinct places of a region over a period, from the index alone.
+            models.Index(fields=["region_path", "day"], name="dash_ifact_region_idx", opclasses=["varchar_pattern_ops", ""],
+                         include=["place_id"]),
+        ]
 
 
 class InspectionRollup(models.Model):

@@ -31,6 +31,7 @@ from . import facts
 from .models import MEASURES, CaseFact, CaseRollup, InspectionFact, InspectionRollup, RefreshState  # noqa: F401
 
 SETTLE = dt.timedelta(minutes=5)
+FACT_FIELDS = ["day", "region_path", "contribution", *facts.fact_columns(None)]
 BATCH = 2000
 CASE_FIELDS = (
     "id", "status", "registered_at", "created_at", "closed_at", "handle_deadline", "self_handle_overdue",
@@ -93,10 +94,10 @@ def apply_cases(case_ids, *, schedule=None) -> int:
         if prev is not None:
             _rows_delta(delta, prev.contribution, day=prev.day, region_path=prev.region_path, sign=-1)
         _rows_delta(delta, contribution, day=day, region_path=path, sign=1)
-        upserts.append(CaseFact(case_id=case_id, day=day, region_path=path, contribution=contribution))
+        upserts.append(CaseFact(case_id=case_id, day=day, region_path=path, contribution=contribution, **facts.fact_columns(contribution)))
     if upserts:
         CaseFact.objects.bulk_create(
-            upserts, update_conflicts=True, unique_fields=["case"], update_fields=["day", "region_path", "contribution"]
+            upserts, update_conflicts=True, unique_fields=["case"], update_fields=FACT_FIELDS,
         )
     _upsert(delta)
     return len(upserts)

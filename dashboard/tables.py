@@ -50,9 +50,11 @@ TOP = 10
 
 def build(board: selectors.Dashboard) -> dict[str, list[selectors.Line]]:
     majors, subs = selectors.category_lines(board)
-    names = selectors.region_names(board)
-    grids = selectors.region_lines(board, board.grids, names) if board.region.level < 3 else None
-    regions = selectors.region_lines(board, board.children, names)
+    # Only the top grids are shown (a district has 1,200): their names, not every grid's, are read.
+    top_grids = selectors.top_paths(board.grids, TOP) if board.region.level < 3 else {}
+    names = selectors.region_names(board.children, top_grids)
+    grids = selectors.region_lines(top_grids, names) if board.region.level < 3 else None
+    regions = selectors.region_lines(board.children, names)
     return {
         "regions": regions,
         "majors": majors,

@@ -65,7 +65,7 @@ def _rows(lines, columns, base: dict):
 
 
 # Rows shown on the page per table (the .xlsx has them all).
-PAGE_ROWS = {"categories": 15, "weeks": 0}
+PAGE_ROWS = {"categories": 15, "departments": 20, "weeks": 0}  # a district has ~120 departments: the busiest on the page
 
 
 @require_GET
