@@ -188,16 +188,23 @@ def dashboard_get(*, user, region: Region, period: Period, with_inspections: boo
     lvl, path = region.level, region.path
     months = period.months
     sums = {m: Sum(m) for m in MEASURES}
-    # 1. the region's own rows: the weeks overlapping the period, and every dimension per whole
-    # month. (grain, period, region, dim, value) is unique, so these are the rows themselves,
-    # read from the covering index (two range scans; no GROUP BY).
+    # 1. the region's own rows, from the covering index: the weeks overlapping the period and
+    # the whole months (one row each: the key is unique), and each dimension's values summed
+    # over the months by PostgreSQL (a district's year is ~2,700 rows, ~230 sums).
     own = CaseRollup.objects.filter(level=lvl, region_path=path).order_by()
     reads = [own.filter(grain="w", dim="all", period__range=(facts.week_start(period.start), period.end))]
     if months is not None:
-        reads.append(own.filter(grain="m", dim__in=DIMS, period__range=months))
+        reads.append(own.filter(grain="m", dim="all", period__range=months))
     for rows in reads:
-        for grain, day, dim, value, *measures in rows.values_list("grain", "period", "dim", "value", *MEASURES):
-            board.take(grain, day, lvl, path, dim, value, dict(zip(MEASURES, measures)))
+        for grain, day, *measures in rows.values_list("grain", "period", *MEASURES):
+            board.take(grain, day, lvl, path, "all", "", dict(zip(MEASURES, measures)))
+    if months is not None:
+        by_value = (
+            own.filter(grain="m", dim__in=[d for d in DIMS if d != "all"], period__range=months)
+            .values("dim", "value").annotate(**sums).values_list("dim", "value", *MEASURES)
+        )
+        for dim, value, *measures in by_value:
+            board.take("m", months[0], lvl, path, dim, value, dict(zip(MEASURES, measures)))
     if months is not None:
         # 2. the children (and, below a street, the grids are the children).
         below = [lvl + 1] if lvl + 1 >= 4 else [lvl + 1, 4]
