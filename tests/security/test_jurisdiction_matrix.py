@@ -100,6 +100,11 @@ PAGES: dict[str, Page] = {
     "core:inbox_read_all": logged_in(),
     "core:notification": obj("notification", "owner"),
     "core:job_list": logged_in(),
+    # --- core: the installable web app (core/pwa.py); the outbox's list lives in the browser ------
+    "core:manifest": public(),
+    "core:service_worker": public(),
+    "core:pwa_session": public(note="who is logged in (own id only) and a fresh CSRF token for the outbox's replays"),
+    "core:outbox": public(note="an empty page: the items are read from the phone's IndexedDB"),
     "core:job_detail": obj("job", "owner", in_world=False, note="classified conservatively: job objects not in the world"),
     "core:job_download": obj("job", "owner", in_world=False, note="classified conservatively: job objects not in the world"),
     # --- grids -------------------------------------------------------------------------------
