@@ -491,8 +491,11 @@ def pending_upload_stash(*, user, form_uuid, slot: str, files: Iterable) -> list
     """Keep every good file posted with a form (no-JS path); return one message per bad file.
 
     Good files are kept even when the form has other errors, so a re-rendered
-    form loses no photo.
+    form loses no photo. A replay of a form that already became a case (the phone's outbox
+    re-sending after a lost answer) stores nothing: its photos are on the case already.
     """
+    if Case.objects.filter(client_uuid=form_uuid).exists():
+        return []
     errors = []
     for file in files:
         try:

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from core.decorators import role_required
+from core.pwa import offline_page
 
 from . import selectors
 from .models import Region, StaffProfile
@@ -11,6 +12,7 @@ R = StaffProfile.Role
 OFFICE_ROLES = (R.VILLAGE_STAFF, R.STREET_OFFICER, R.DISTRICT_OFFICER, R.ADMINISTRATOR)
 
 
+@offline_page  # the phone's home opens without a signal (core/pwa.py)
 @role_required(R.GRID_WORKER)
 def mobile_home(request):
     grids = selectors.user_grids(user=request.user)

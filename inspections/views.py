@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.files import private_file_response
 from core.decorators import role_required
+from core.pwa import offline_page
 from grids.models import StaffProfile
 from grids.selectors import user_grids
 
@@ -47,6 +48,7 @@ def _can_edit_checklist(user) -> bool:
 
 # =========================================================================== mobile: pick a place
 
+@offline_page  # opens without a signal (core/pwa.py)
 @role_required(R.GRID_WORKER)
 def mobile_start(request):
     """Pick a place: my open drafts, places due, a search, or a new free location."""
@@ -111,6 +113,7 @@ def inspection_start(request, pk):
 
 # =========================================================================== the inspection
 
+@offline_page  # the checklist form opens and is submitted without a signal (core/pwa.py)
 @role_required(*EVERYONE)
 def inspection_page(request, client_uuid):
     """The worker's own draft is the checklist form; a submitted inspection is its record."""
