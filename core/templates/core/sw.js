@@ -143,12 +143,16 @@ async function asset(event) {
   return refresh;
 }
 
-// A form posted when the network fails: queued if the page marked it (its `_outbox` field).
+// A form posted when the network fails: queued if the page marked it (its `_outbox` field). Only
+// the addresses of data-offline forms (listed by offline.js) are cut off after POST_TIMEOUT_MS; any
+// other post (an import that takes minutes) waits as long as the network does.
 async function postOrQueue(event) {
   const request = event.request;
   const copy = request.clone();
+  let queueable = false;
+  try { queueable = ((await EcoOutbox.meta("forms")) || []).includes(new URL(request.url).pathname); } catch (e) { queueable = false; }
   try {
-    return await withTimeout(fetch(request), POST_TIMEOUT_MS);
+    return await (queueable ? withTimeout(fetch(request), POST_TIMEOUT_MS) : fetch(request));
   } catch (error) {
     let form = null;
     try { form = await copy.formData(); } catch (e) { form = null; }
