@@ -174,11 +174,15 @@ def test_a_refused_replay_stays_visible_with_its_message(phone, users, categorie
     assert item.locator("a", has_text="打开表单修改").get_attribute("href").startswith("/cases/report/?uuid=")
 
 
-def test_a_report_queued_before_the_session_ended_is_sent_after_logging_in(phone, users, categories):  # noqa: F811
+def test_a_report_queued_before_the_browser_closed_is_sent_after_logging_in_again(phone, users, categories):  # noqa: F811
     browser_login(phone, "gw")
     form_uuid = queue_a_report(phone)
-    phone.context.clear_cookies()  # the browser was closed: the session cookie is gone
-    phone.context.set_offline(False)
+    # The browser is closed (the tab goes, and the session cookie with it), then opened with a signal.
+    context = phone.context
+    phone.close()
+    context.clear_cookies()
+    context.set_offline(False)
+    phone = context.new_page()
     phone.goto("/outbox/")
     phone.locator(".outbox-item[data-state=login]").wait_for()
     assert phone.locator(".outbox-login").is_visible()

@@ -16,7 +16,7 @@ const VERSION = "{{ version }}";
 const PAGES = "ecogrid-pages";
 const ASSETS = "ecogrid-assets-" + VERSION;
 const POST_TIMEOUT_MS = 60000;  // a form post that hangs this long on a dead signal is queued
-const PAGE_TIMEOUT_MS = 8000;   // a page that takes longer comes from the phone (and is refreshed)
+const PAGE_TIMEOUT_MS = 20000;  // a page that takes longer comes from the phone's copy (refreshed behind)
 
 EcoOutbox.configure({ sessionUrl: CONFIG.sessionUrl });
 
