@@ -102,6 +102,18 @@
   }
   if (isFallback) { banner(t("fallback"), "fallback"); }
 
+  // A copy carries the CSRF token it was saved with: when the signal is back, use a fresh one.
+  function refreshToken() {
+    if (!isCopy || !navigator.onLine) { return; }
+    Outbox.fetchSession().then(function (session) {
+      var meta = document.querySelector("meta[name=csrf-token]");
+      if (meta) { meta.content = session.csrf; }
+      document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) { input.value = session.csrf; });
+    }).catch(function () { return null; });
+  }
+  refreshToken();
+  window.addEventListener("online", refreshToken);
+
   // ---- queueing a form -----------------------------------------------------------------------------
   function fieldOf(form, name) { return form.elements.namedItem ? form.elements.namedItem(name) : form.elements[name]; }
 
@@ -323,14 +335,15 @@
     var stateCls = { sent: "green", refused: "red", error: "red", login: "yellow" }[item.state] || "blue";
     head.appendChild(el("span", "badge " + stateCls + " outbox-state", t(item.state)));
     li.appendChild(head);
-    var mine = item.user === me;
+    // Nobody logged in (the session ended): the owner's items, without their text, until they log in.
+    var mine = item.user === me, anonymous = !me;
     var meta = t("madeAt", { time: when(item.createdAt) }) + (item.sentAt ? " · " + t("sentAt", { time: when(item.sentAt) }) : "");
     li.appendChild(el("p", "small muted", meta));
     if (mine) {
       if (item.summary) { li.appendChild(el("p", "outbox-summary", item.summary)); }
       var n = photosOf(item);
       if (n) { li.appendChild(el("p", "small", t("photos", { n: n }))); }
-    } else {
+    } else if (!anonymous) {
       li.appendChild(el("p", "small muted", t("otherAccount")));
     }
     if (mine && item.messages && item.messages.length) {

@@ -186,7 +186,16 @@ def test_a_report_queued_before_the_browser_closed_is_sent_after_logging_in_agai
     phone.goto("/outbox/")
     phone.locator(".outbox-item[data-state=login]").wait_for()
     assert phone.locator(".outbox-login").is_visible()
+    assert "本机其他账号" not in phone.locator(".outbox-item").inner_text()
     assert Case.objects.count() == 0
+    # Someone else logs in on this phone: the report is not sent in their name, nor shown to them.
+    browser_login(phone, "vs")
+    phone.goto("/outbox/")
+    expect(phone.locator(".outbox-item")).to_contain_text("本机其他账号")
+    assert "门前堆放杂物" not in phone.locator(".outbox-item").inner_text()
+    phone.wait_for_timeout(500)
+    assert Case.objects.count() == 0 and [i["state"] for i in outbox_items(phone)] == ["login"]
+    context.clear_cookies()
     browser_login(phone, "gw")
     phone.goto("/outbox/")
     phone.locator(".outbox-item[data-state=sent]").wait_for()
