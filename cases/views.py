@@ -28,6 +28,7 @@ from . import selectors, services
 from .actions import action_url
 from .forms import REPORT_ERROR_FIELDS, CaseActionForm, CaseFilterForm, CaseReportForm, CategoryImportForm, VerifyForm
 from .models import Case, CaseAttachment, PendingUpload
+from .photo_groups import photo_groups
 from .services import CaseActionError, CaseConflict
 from .workflow import DISPATCH_ACTIONS, GENERIC_ACTIONS, TRANSITIONS
 
@@ -229,13 +230,30 @@ def case_list(request):
 
 # --- the case -----------------------------------------------------------------------------------------
 
+def _safe_next(request) -> str:
+    """A `next` page on this site (e.g. a workbench with its filters), or ""."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _with_next(url: str, back: str) -> str:
+    from django.utils.http import urlencode
+
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'next': back})}" if back else url
+
+
 @role_required(*ALL_ROLES)
 def detail(request, number: str):
     """The case page: header, map, deadlines, photos, timeline, and what I may do now."""
     detail = selectors.case_detail(user=request.user, number=number)
     case = detail.case
     allowed = selectors.case_actions_for_user(case=case, user=request.user)
-    actions = [{"transition": t, "url": action_url(t.action, case.number)} for t in allowed if t.action != "triage"]
+    back = _safe_next(request)  # e.g. the dispatch workbench with its filters: the actions come back to it
+    actions = [{"transition": t, "url": _with_next(action_url(t.action, case.number), back)} for t in allowed if t.action != "triage"]
     merge_candidates = []
     if any(t.action == "merge" for t in allowed):
         merge_candidates = selectors.case_duplicates_nearby(
@@ -248,6 +266,8 @@ def detail(request, number: str):
         "merge_candidates": merge_candidates,
         "deadlines": selectors.case_deadlines(case=case, now=timezone.now()),
         "self_handle_minutes": settings.ECOGRID_SELF_HANDLE_MINUTES,
+        "photo_groups": photo_groups(detail.photos + detail.videos),
+        "next": back,
     })
 
 
@@ -358,6 +378,8 @@ def verify(request, number: str):
     pending = selectors.pending_uploads_for(user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION) if form_uuid else []
     return render(request, "cases/verify.html", {
         "case": case, "d": detail, "form": form, "error": error, "pending": pending, "max_mb": settings.EVIDENCE_MAX_IMAGE_MB,
+        # Before and after, side by side and labelled; "after" shows even when empty.
+        "photo_groups": photo_groups(detail.photos, keep_empty=("before", "after")),
     })
 
 

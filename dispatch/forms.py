@@ -41,11 +41,11 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, user, regions, categories, departments, **kwargs):
         super().__init__(*args, **kwargs)
         tiers = selectors.tier_choices(user)
-        default = selectors.role_tiers(user)
-        self.fields["tier"].choices = [("", " + ".join(str(t.label) for t in default) if len(default) > 1 else _("My tier"))] + [
-            (value, label) for value, label in tiers
+        # By default every tier the user may act on (selectors.queue_tiers); one tier on request.
+        self.fields["tier"].choices = [("", _("All my tiers"))] + [(value, label) for value, label in tiers]
+        self.fields["status"].choices = [("", _("All open")), ("to_dispatch", _("To dispatch (new and returned)"))] + [
+            (s.value, s.label) for s in selectors.QUEUE_STATUSES
         ]
-        self.fields["status"].choices = [("", _("All open"))] + [(s.value, s.label) for s in selectors.QUEUE_STATUSES]
         self.fields["category"].choices = [("", _("All categories"))] + [
             (c.code, f"{c.code} {c.name}" if c.parent_id is None else f"\u3000{c.code} {c.name}") for c in categories
         ]
@@ -128,6 +128,10 @@ class MultipleFileField(forms.FileField):
 
 
 class HandleForm(VersionMixin):
+    # The photos are sent one by one as soon as they are chosen (cases' pending uploads, keyed by
+    # form_uuid), shown as previews, and kept when the form comes back with an error; without
+    # JavaScript they are posted with the form and kept the same way.
+    form_uuid = forms.UUIDField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
                            error_messages={"required": _("Describe what was done.")})
     photos = MultipleFileField(label=_("Photos of the result"), required=False)

@@ -1,8 +1,8 @@
 """Reads for dispatch. Every queryset that reaches a user goes through grids.scoping.scope.
 
-The two workbench lists are keyset-paginated on (handle_deadline, id) so a deep page
-costs the same as the first one; the partial index case_dispatch_queue_idx on
-cases.Case serves the dispatcher queue's filter and sort.
+The two workbench lists put the most urgent first: the deadline that runs now (acceptance
+before 签收, handling after; overdue ones are the earliest), then the newest. They are
+keyset-paginated on (that deadline, -id), so a deep page issues the same queries as the first.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case as When_, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -68,6 +69,12 @@ def role_tiers(user) -> tuple[int, ...]:
     return ROLE_TIERS.get(role_of(user), ())
 
 
+def queue_tiers(user) -> tuple[int, ...]:
+    """The tiers a dispatcher's queue shows by default: every tier they may act on (theirs and
+    the ones below it), so a new village-tier case in a street officer's street is in view."""
+    return tuple(value for value, _label in tier_choices(user))
+
+
 def tier_choices(user) -> list[tuple[int, str]]:
     """Tiers the user may look at: their own and the ones below it."""
     tiers = role_tiers(user)
@@ -79,11 +86,29 @@ def tier_choices(user) -> list[tuple[int, str]]:
 
 # --- keyset pagination ------------------------------------------------------------------------
 
+# Cases without a running deadline (handled, verified, closed) sort after every dated one.
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def urgency_key():
+    """The deadline that runs now, as the lists sort by it: acceptance before 签收 (an unrouted
+    case counts from its report: it waits for a dispatcher), handling after; none afterwards."""
+    return Coalesce(
+        When_(
+            When(status__in=PRE_ACCEPT, then=Coalesce("accept_deadline", "created_at")),
+            When(status=S.ACCEPTED, then=F("handle_deadline")),
+            default=Value(None, output_field=DateTimeField()),
+            output_field=DateTimeField(),
+        ),
+        Value(NO_DEADLINE, output_field=DateTimeField()),
+        output_field=DateTimeField(),
+    )
+
+
 @dataclass
 class Page:
     rows: list
     next_cursor: str = ""
-    undated: list = field(default_factory=list)  # rows without a deadline (first page only)
 
     @property
     def has_next(self) -> bool:
@@ -91,35 +116,31 @@ class Page:
 
 
 def encode_cursor(case: Case) -> str:
-    return f"{case.handle_deadline.astimezone(dt.UTC).isoformat()}|{case.pk}"
+    return f"{case.urgency_key.astimezone(dt.UTC).isoformat()}|{case.pk}"
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
     try:
         when, pk = cursor.rsplit("|", 1)
         parsed = parse_datetime(when)
-        return (parsed, int(pk)) if parsed is not None else None
+        return (parsed, int(pk)) if parsed is not None and parsed.tzinfo is not None else None
     except (TypeError, ValueError):
         return None
 
 
 def keyset_page(qs: QuerySet[Case], *, cursor: str = "", size: int = PAGE_SIZE) -> Page:
-    """One page ordered by (handle_deadline, id): one query, the same for page 1 and page 10 000.
-
-    ``handle_deadline >= d AND (handle_deadline > d OR id > i)`` gives the index a range
-    start; cases without a deadline (unrouted) come as ``undated`` on the first page.
-    """
-    dated = qs.filter(handle_deadline__isnull=False)
+    """One page, most urgent first: ordered by (running deadline, -id), i.e. overdue and nearest
+    deadline first, the newest first among equals and among cases without a running deadline.
+    One query, the same for page 1 and page 10 000 (a damaged cursor starts from the top)."""
+    qs = qs.annotate(urgency_key=urgency_key())
     key = decode_cursor(cursor) if cursor else None
     if key is not None:
         when, pk = key
-        dated = dated.filter(handle_deadline__gte=when).filter(Q(handle_deadline__gt=when) | Q(id__gt=pk))
-    rows = list(dated.order_by("handle_deadline", "id")[: size + 1])
+        qs = qs.filter(Q(urgency_key__gt=when) | Q(urgency_key=when, id__lt=pk))
+    rows = list(qs.order_by("urgency_key", "-id")[: size + 1])
     page = Page(rows=rows[:size])
     if len(rows) > size:
         page.next_cursor = encode_cursor(rows[size - 1])
-    if not cursor:
-        page.undated = list(qs.filter(handle_deadline__isnull=True).order_by("id")[:size])
     return page
 
 
@@ -134,6 +155,12 @@ class QueueFilters:
     region: Region | None = None  # grid / village / street inside the user's scope
     overdue: bool = False
     source: str = ""
+
+
+# Status filters that stand for several statuses (a counter card links to its own list).
+STATUS_GROUPS = {
+    "to_dispatch": (S.REGISTERED, S.RETURNED),
+}
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -188,12 +215,13 @@ QUEUE_FIELDS = (
 
 
 def dispatcher_queue(*, user, filters: QueueFilters, cursor: str = "", size: int = PAGE_SIZE, now=None) -> Page:
-    """The queue at my tier in my jurisdiction, filtered, sorted by deadline (keyset)."""
+    """What I may act on in my jurisdiction (every tier I may act on, or the tier chosen),
+    filtered, most urgent first: overdue and nearest running deadline, then newest (keyset)."""
     now = now or timezone.now()
-    tiers = (filters.tier,) if filters.tier else role_tiers(user)
+    tiers = (filters.tier,) if filters.tier else queue_tiers(user)
     qs = dispatcher_cases(user=user).filter(tier__in=tiers).select_related(*LIST_RELATED).only(*QUEUE_FIELDS)
     if filters.status:
-        qs = qs.filter(status=filters.status)
+        qs = qs.filter(status__in=STATUS_GROUPS.get(filters.status, (filters.status,)))
     if filters.category:
         qs = qs.filter(category__code__startswith=filters.category)
     if filters.department:
@@ -205,14 +233,14 @@ def dispatcher_queue(*, user, filters: QueueFilters, cursor: str = "", size: int
     if filters.source:
         qs = qs.filter(source=filters.source)
     page = keyset_page(qs, cursor=cursor, size=size)
-    decorate_rows(page.rows + page.undated, user=user, now=now)
+    decorate_rows(page.rows, user=user, now=now)
     return page
 
 
 def dispatcher_counters(*, user, tier: int | None = None, now=None) -> dict[str, int]:
-    """Counts for the workbench header, in one query."""
+    """Counts for the workbench header, in one query (over the same tiers as the queue)."""
     now = now or timezone.now()
-    tiers = (tier,) if tier else role_tiers(user)
+    tiers = (tier,) if tier else queue_tiers(user)
     qs = dispatcher_cases(user=user).filter(tier__in=tiers)
     return qs.aggregate(
         to_dispatch=Count("id", filter=Q(status__in=[S.REGISTERED, S.RETURNED])),
@@ -252,11 +280,14 @@ def department_case_queryset(*, user) -> QuerySet[Case]:
     return scope(Case.objects.filter(department_ids_q(department)), user, verb="view")
 
 
+# Each tab of the department workbench and the condition of its list; each counter card
+# counts exactly its tab's list (department_counters) and links to it.
 DEPARTMENT_TABS = {
-    "to_accept": (S.DISPATCHED,),
-    "in_progress": (S.ACCEPTED,),
-    "handled": (S.HANDLED,),
-    "done": (S.VERIFIED, S.CLOSED),
+    "to_accept": lambda now: Q(status=S.DISPATCHED),
+    "in_progress": lambda now: Q(status=S.ACCEPTED),
+    "handled": lambda now: Q(status=S.HANDLED),
+    "overdue": lambda now: overdue_q(now) & Q(status__in=[S.DISPATCHED, S.ACCEPTED]),
+    "done": lambda now: Q(status__in=[S.VERIFIED, S.CLOSED]),
 }
 
 
@@ -264,29 +295,28 @@ DEPARTMENT_TAB_LABELS = [
     ("to_accept", _lazy("To accept")),
     ("in_progress", _lazy("Being handled")),
     ("handled", _lazy("Awaiting verification")),
+    ("overdue", _lazy("Overdue")),
     ("done", _lazy("Verified / closed")),
 ]
 
 
 def department_queue(*, user, tab: str = "to_accept", cursor: str = "", size: int = PAGE_SIZE, now=None) -> Page:
+    """One tab of the department's cases, most urgent first (overdue, nearest deadline, newest)."""
     now = now or timezone.now()
-    statuses = DEPARTMENT_TABS.get(tab, DEPARTMENT_TABS["to_accept"])
-    qs = department_case_queryset(user=user).filter(status__in=statuses).select_related(*LIST_RELATED)
+    condition = DEPARTMENT_TABS.get(tab, DEPARTMENT_TABS["to_accept"])(now)
+    qs = department_case_queryset(user=user).filter(condition).select_related(*LIST_RELATED)
     page = keyset_page(qs, cursor=cursor, size=size)
-    for case in page.rows + page.undated:
-        case.running_deadline = running_deadline(case)
-        case.is_overdue = bool(case.running_deadline and case.running_deadline < now)
+    for case in page.rows:
+        mark_deadline(case, now=now)
     return page
 
 
 def department_counters(*, user, now=None) -> dict[str, int]:
+    """The counter cards, in one query: each counts its tab's list."""
     now = now or timezone.now()
-    return department_case_queryset(user=user).aggregate(
-        to_accept=Count("id", filter=Q(status=S.DISPATCHED)),
-        in_progress=Count("id", filter=Q(status=S.ACCEPTED)),
-        handled=Count("id", filter=Q(status=S.HANDLED)),
-        overdue=Count("id", filter=overdue_q(now) & Q(status__in=[S.DISPATCHED, S.ACCEPTED])),
-    )
+    return department_case_queryset(user=user).aggregate(**{
+        tab: Count("id", filter=DEPARTMENT_TABS[tab](now)) for tab in ("to_accept", "in_progress", "handled", "overdue")
+    })
 
 
 def case_for_department(*, user, number: str) -> Case:
@@ -355,7 +385,15 @@ def case_events(*, case: Case) -> list:
     return events
 
 
-def dispatch_actions(*, case: Case, user) -> list[dict]:
+def with_next(url: str, next_url: str = "") -> str:
+    """`url` carrying the page to come back to (a checked same-site path), so a workbench's
+    filters survive the action."""
+    from django.utils.http import urlencode
+
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'next': next_url})}" if next_url else url
+
+
+def dispatch_actions(*, case: Case, user, next_url: str = "") -> list[dict]:
     """The dispatch actions the user may take on the case now (links to their pages)."""
     from django.urls import reverse
 
@@ -363,7 +401,7 @@ def dispatch_actions(*, case: Case, user) -> list[dict]:
     out = []
 
     def add(name, label, style=""):
-        out.append({"url": reverse(name, args=[case.number]), "label": label, "style": style})
+        out.append({"url": with_next(reverse(name, args=[case.number]), next_url), "label": label, "style": style})
 
     if role == R.DEPARTMENT_STAFF:
         if case.status == S.DISPATCHED:
@@ -433,10 +471,13 @@ def consultation_list(*, user) -> QuerySet[Consultation]:
 
 
 def case_dispatch_extras(*, case: Case, user) -> dict:
-    """Notices and consultations on a case, for its action pages."""
+    """Notices and consultations on a case, and its photos (before / after), for its page."""
+    from cases.photo_groups import photo_groups
+
     return {
         "notices": list(notice_queryset(user=user).filter(case=case).order_by("-id")),
         "consultations": list(consultation_queryset(user=user).filter(case=case).order_by("-id")),
+        "photo_groups": photo_groups(case.attachments.order_by("created_at", "id")),
     }
 
 

@@ -53,6 +53,7 @@ from .transitions import (
     case_dispatch,
     case_dispatch_bulk,
     case_handle,
+    case_handle_submit,
     case_return,
     check_department_serves,
 )
@@ -61,7 +62,7 @@ __all__ = [
     "BulkResult", "CONSULTABLE_TIERS", "DispatchError", "ESCALATABLE", "EVENT_LABELS", "FALLBACK_ACCEPT",
     "FALLBACK_HANDLE", "MAX_RULE_ROWS", "RULE_COLUMNS", "RULE_REQUIRED", "RuleError", "RuleImportResult",
     "ScanResult", "WARN_AT", "calendar_override_set", "case_accept", "case_close", "case_dispatch",
-    "case_dispatch_bulk", "case_escalate", "case_handle", "case_return", "check_department_actor",
+    "case_dispatch_bulk", "case_escalate", "case_handle", "case_handle_submit", "case_return", "check_department_actor",
     "check_department_serves", "check_may_consult", "check_may_escalate", "consultation_action_done",
     "consultation_decide", "consultation_open", "deadlines_scan", "notice_followup_record", "notice_issue",
     "notices_followup_scan", "NotificationKind",

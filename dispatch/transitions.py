@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case
+from cases.models import Case, PendingUpload
+from cases.services import _consume_pending as consume_pending  # noqa: PLC2701 - the form-upload mechanism
+from cases.services import _pending_checked as pending_checked  # noqa: PLC2701
 from cases.services import case_transition, CaseActionError, CheckedEvidence
 
 from . import selectors
@@ -158,6 +160,21 @@ def case_handle(*, case: Case, by, note: str, evidence_items: Sequence[CheckedEv
         case=case, action="handle", actor=by, expected_version=expected_version, note=note, evidence_items=evidence_items,
     )
     _notify_verify(case)
+    return case
+
+
+def case_handle_submit(*, case: Case, by, note: str, form_uuid, expected_version: int | None = None) -> Case:
+    """The handling form: 处置 with the photos uploaded for this form (previewed on the page, kept
+    across a form error). A double submit of the same form returns the case it already handled."""
+    pendings = list(PendingUpload.objects.filter(user=by, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION))
+    fresh = Case.objects.filter(pk=case.pk).only("status", "version").first()
+    if fresh is not None and expected_version is not None and fresh.status == S.HANDLED and fresh.version == expected_version + 1 and not pendings:
+        last = case.events.order_by("-at", "-id").first()
+        if last is not None and last.action == "handle" and last.actor_id == getattr(by, "pk", None):
+            return Case.objects.get(pk=case.pk)  # this person's own earlier submit of the same form
+    with transaction.atomic():
+        case = case_handle(case=case, by=by, note=note, evidence_items=pending_checked(pendings), expected_version=expected_version)
+        consume_pending(pendings)
     return case
 
 

@@ -3,6 +3,9 @@ selector, render or redirect. Rules live in dispatch.services, reads in dispatch
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cases.models import Case
-from cases.services import CaseActionError, CaseConflict, Upload, evidence_check
+from cases.models import Case, PendingUpload
+from cases.selectors import pending_uploads_for
+from cases.services import CaseActionError, CaseConflict, Upload, evidence_check, pending_upload_stash
 from core.decorators import role_required
 from grids.models import StaffProfile
 
@@ -29,6 +33,8 @@ ALL_ROLES = tuple(R.values)
 
 
 def _next(request, default: str) -> str:
+    """The page to come back to after an action (the workbench with its filters), only if it is
+    on this site; anything else falls back to `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
@@ -83,6 +89,8 @@ def workbench(request):
     return render(request, "dispatch/workbench.html", {
         "form": filter_form, "bulk_form": bulk_form, "page": page, "query": query.urlencode(), "ticked": ticked,
         "tier": filters.tier or "",
+        # Every action from a row comes back here, to this list with its filters (a checked `next`).
+        "here": request.get_full_path(),
     })
 
 
@@ -175,6 +183,7 @@ def department_workbench(request):
     return render(request, "dispatch/department_workbench.html", {
         "page": page, "tab": tab, "department": request.user.profile.department,
         "counts": selectors.department_counters(user=request.user), "tabs": selectors.DEPARTMENT_TAB_LABELS,
+        "here": request.get_full_path(),
     })
 
 
@@ -183,7 +192,7 @@ def case_page(request, number: str):
     """A case as dispatch sees it: summary, deadlines, timeline, notices, consultations, my actions."""
     case = selectors.case_for_actor(user=request.user, number=number)
     return render(request, "dispatch/case.html", _case_context(
-        request, case, actions=selectors.dispatch_actions(case=case, user=request.user),
+        request, case, actions=selectors.dispatch_actions(case=case, user=request.user, next_url=_next(request, "")),
         **selectors.case_dispatch_extras(case=case, user=request.user),
     ))
 
@@ -203,7 +212,8 @@ def case_accept(request, number: str):
         messages.success(request, _("Case %(number)s accepted; handle it by %(deadline)s.") % {
             "number": case.number, "deadline": timezone.localtime(case.handle_deadline).strftime("%Y-%m-%d %H:%M") if case.handle_deadline else "—",
         })
-        return redirect("dispatch:case", number=case.number)
+        # On to the case (its handling comes next), still carrying the list to come back to.
+        return redirect(selectors.with_next(reverse("dispatch:case", args=[case.number]), _next(request, "")))
     return render(request, "dispatch/case_action.html", context)
 
 
@@ -220,7 +230,7 @@ def case_return(request, number: str):
         except CaseActionError as exc:
             return _error_response(request, "dispatch/case_action.html", context, exc)
         messages.success(request, _("Case %(number)s returned to the dispatcher.") % {"number": case.number})
-        return redirect("dispatch:department")
+        return redirect(_next(request, reverse("dispatch:department")))
     return render(request, "dispatch/case_action.html", context)
 
 
@@ -234,30 +244,52 @@ def _checked_photos(form, files):
         return None
 
 
+def _form_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 @role_required(R.DEPARTMENT_STAFF)
 @require_http_methods(["GET", "POST"])
 def case_handle(request, number: str):
-    """处置: the handling result with photos."""
+    """处置: the handling result with photos. Each photo is sent and checked as soon as it is
+    chosen and shown as a preview (cases' pending uploads); a form error loses no photo."""
     case = selectors.case_for_department(user=request.user, number=number)
-    context = _case_context(request, case, title=_("Report the handling result"), button=_("Report handled"), multipart=True)
-    form = forms.HandleForm(request.POST or None, request.FILES or None, initial={"expected_version": case.version})
-    context["form"] = form
-    if request.method == "POST" and form.is_valid():
-        photos = _checked_photos(form, form.cleaned_data["photos"])
-        if photos is not None:
+    context = _case_context(request, case, title=_("Report the handling result"), button=_("Report handled"), multipart=True, uploads=True,
+                            max_mb=settings.EVIDENCE_MAX_IMAGE_MB)
+    if request.method == "POST":
+        data = request.POST.copy()
+        form_uuid = _form_uuid(data.get("form_uuid"))
+        if form_uuid is None:  # posted without the page's form id (an old page, a script): give it one
+            form_uuid = uuid.uuid4()
+            data["form_uuid"] = str(form_uuid)
+        form = forms.HandleForm(data, request.FILES)
+        # Photos posted with the form (no JavaScript, or sent while offline) are kept like the others.
+        for message in pending_upload_stash(user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION, files=request.FILES.getlist("photos")):
+            form.add_error("photos", message)
+        if form.is_valid():
             try:
-                case = services.case_handle(
-                    case=case, by=request.user, note=form.cleaned_data["note"], evidence_items=photos,
+                case = services.case_handle_submit(
+                    case=case, by=request.user, note=form.cleaned_data["note"], form_uuid=form_uuid,
                     expected_version=form.cleaned_data["expected_version"],
                 )
             except CaseActionError as exc:
                 if exc.code == "photo_required":
                     form.add_error("photos", exc.messages)
+                elif exc.code == "note_required":
+                    form.add_error("note", exc.messages)
                 else:
+                    context.update(form=form, pending=pending_uploads_for(user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION))
                     return _error_response(request, "dispatch/case_action.html", context, exc)
             else:
                 messages.success(request, _("Case %(number)s reported handled; the grid worker will verify it.") % {"number": case.number})
-                return redirect("dispatch:department")
+                return redirect(_next(request, reverse("dispatch:department")))
+    else:
+        form_uuid = uuid.uuid4()
+        form = forms.HandleForm(initial={"expected_version": case.version, "form_uuid": form_uuid})
+    context.update(form=form, pending=pending_uploads_for(user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.ACTION))
     return render(request, "dispatch/case_action.html", context)
 
 

@@ -32,8 +32,9 @@ def test_department_workbench(n, dept_users, categories, departments, tree, logi
     bulk_cases(n, categories=categories, departments=departments, tree=tree)
     client = login(dept_users["cgzf_s1"])
     # session, user, profile, the profile's department, the user's jurisdiction, the page of cases
-    # (with category/grid/department), cases without a deadline (first page), the counters (one aggregate)
-    with django_assert_num_queries(8):
+    # (with category/grid/department; most urgent first, so no separate "no deadline" query),
+    # the counters (one aggregate)
+    with django_assert_num_queries(7):
         body = client.get(reverse("dispatch:department")).content.decode()
     assert body.count('data-case="') == min(n, 50)
 
@@ -88,8 +89,8 @@ def test_case_page_for_an_officer(events, report, users, login, django_assert_nu
     CaseEvent.objects.bulk_create([CaseEvent(case=case, action="deadline_warning", from_status="registered", to_status="registered") for _ in range(events)])
     client = login(users["street_officer"])
     # session, user, profile, dispatch jurisdiction, the case (category/grid/department/reporter),
-    # view jurisdiction, its notices, its consultations, its timeline
-    with django_assert_num_queries(10):
+    # view jurisdiction, its notices, its consultations, its photos, its timeline
+    with django_assert_num_queries(11):
         body = client.get(reverse("dispatch:case", args=[case.number])).content.decode()
     assert body.count('data-action="deadline_warning"') == events
 

@@ -1,10 +1,12 @@
 """Dispatch → accept / return → handle → verify → close, through the services and the pages."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases.models import Case, Tier
+from cases.models import Case, PendingUpload, Tier
 from cases.services import CaseActionError, case_transition
 from core.models import Notification
 from dispatch import selectors, services
@@ -141,11 +143,45 @@ def test_handling_needs_a_photo_and_keeps_the_note(report, users, departments, d
     response = client.post(url, {"note": "已责令拆除", "expected_version": case.version})
     body = response.content.decode()
     assert response.status_code == 200 and "请至少添加一张处置结果照片" in body and "已责令拆除" in body
-    bad = client.post(url, {"note": "已责令拆除", "expected_version": case.version, "photos": [SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")]})
-    assert "照片未保存" in bad.content.decode()
-    ok = client.post(url, {"note": "已责令拆除", "expected_version": case.version, "photos": [jpeg_upload()]})
+    # Posted without the page's form id (an old page): it gets one, and keeps it from then on.
+    form_uuid = re.search(r'name="form_uuid" value="([0-9a-f-]+)"', body).group(1)
+    # A bad file is refused by name with the reason; the good photo posted with it is kept (previewed).
+    bad = client.post(url, {"note": "已责令拆除", "expected_version": case.version, "form_uuid": form_uuid,
+                            "photos": [SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg"), jpeg_upload("good.jpg")]})
+    body = bad.content.decode()
+    assert bad.status_code == 200 and re.search(r'upload-errors"[^>]*><li>x\.jpg：[^<]+</li>', body)
+    kept = PendingUpload.objects.get(user=dept_users["cgzf_s1"], form_uuid=form_uuid)
+    assert kept.original_name == "good.jpg" and reverse("cases:upload_thumb", args=[kept.pk]) in body
+    assert Case.objects.get(pk=case.pk).status == S.ACCEPTED
+    # Without a note, nothing is lost either: the photo stays with the form.
+    no_note = client.post(url, {"note": " ", "expected_version": case.version, "form_uuid": form_uuid})
+    assert "请填写处置情况。" in no_note.content.decode()
+    assert reverse("cases:upload_thumb", args=[kept.pk]) in no_note.content.decode()
+    ok = client.post(url, {"note": "已责令拆除", "expected_version": case.version, "form_uuid": form_uuid})
     assert ok.status_code == 302
-    assert Case.objects.get(pk=case.pk).status == S.HANDLED
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == S.HANDLED
+    assert list(case.attachments.values_list("stage", flat=True)) == ["handling"]
+    assert not PendingUpload.objects.filter(form_uuid=form_uuid).exists()
+    # The same form sent again (a double tap): the case it already handled, not an error.
+    again = client.post(url, {"note": "已责令拆除", "expected_version": case.version - 1, "form_uuid": form_uuid})
+    assert again.status_code == 302 and Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_handling_photos_uploaded_one_by_one_are_used(report, users, departments, dept_users, login):
+    """The page's script sends each photo as soon as it is chosen (the preview); the form then
+    posts no file, only its id."""
+    import uuid
+
+    case = services.case_accept(case=dispatched(report, users, departments), by=dept_users["cgzf_s1"])
+    client = login(dept_users["cgzf_s1"])
+    form_uuid = str(uuid.uuid4())
+    sent = client.post(reverse("cases:upload"), {"form_uuid": form_uuid, "slot": "action", "file": jpeg_upload("after.jpg")})
+    assert sent.status_code == 200 and "<img" in sent.json()["html"]
+    ok = client.post(reverse("dispatch:case_handle", args=[case.number]) + "?next=/dispatch/department/%3Ftab%3Din_progress",
+                     {"note": "已拆除", "expected_version": case.version, "form_uuid": form_uuid, "next": "/dispatch/department/?tab=in_progress"})
+    assert ok.status_code == 302 and ok.url == "/dispatch/department/?tab=in_progress"
+    assert Case.objects.get(pk=case.pk).attachments.filter(stage="handling").count() == 1
 
 
 def test_close_after_verification_from_the_workbench(report, users, departments, dept_users, login):
@@ -154,7 +190,8 @@ def test_close_after_verification_from_the_workbench(report, users, departments,
     case = services.case_handle(case=case, by=dept_users["cgzf_s1"], note="已处置", evidence_items=photos())
     case = case_transition(case=case, action="verify", actor=users["grid_worker"])
     client = login(users["street_officer"])
-    assert f'href="{reverse("dispatch:case_close", args=[case.number])}"' in client.get(reverse("dispatch:workbench")).content.decode()
+    # The row's 结案 link comes back to the workbench afterwards (?next=).
+    assert f'href="{reverse("dispatch:case_close", args=[case.number])}?next=/dispatch/workbench/"' in client.get(reverse("dispatch:workbench")).content.decode()
     response = client.post(reverse("dispatch:case_close", args=[case.number]), {"expected_version": case.version})
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).status == S.CLOSED

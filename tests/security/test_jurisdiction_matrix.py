@@ -79,7 +79,7 @@ def _duplicate_queries(world):
 
 
 SEARCH = lambda world: [{}, {"q": "LEAK"}]  # noqa: E731
-ALL_TABS = lambda world: [{"tab": t} for t in ("to_accept", "in_progress", "handled", "done")]  # noqa: E731
+ALL_TABS = lambda world: [{"tab": t} for t in ("to_accept", "in_progress", "handled", "overdue", "done")]  # noqa: E731
 CASE_FILTERS = lambda world: [{}, {"status": "accepted"}, {"source": "hotline"}]  # noqa: E731
 PHOTO_OF_DRAFT = lambda o: {"client_uuid": o.instance.inspection.client_uuid, "pk": o.instance.pk}  # noqa: E731
 
@@ -132,7 +132,7 @@ PAGES: dict[str, Page] = {
     "cases:file": obj("case_file", "need_to_know"),
     "cases:thumb": obj("case_file", "need_to_know"),
     # --- dispatch ----------------------------------------------------------------------------
-    "dispatch:workbench": logged_in(crawl=lambda w: [{}, {"tier": "3"}]),
+    "dispatch:workbench": logged_in(crawl=lambda w: [{}, {"tier": "3"}, {"status": "to_dispatch"}]),
     "dispatch:counters": logged_in(),
     "dispatch:department": logged_in(crawl=ALL_TABS),
     "dispatch:case": obj("case", "need_to_know"),
