@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -39,6 +39,12 @@ def _next(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def _back_query(request) -> str:
+    """"?next=<this list with its filters>" for the links of a list's rows, so every action from a
+    row comes back to the same filtered list; "" for the unfiltered list (the actions' default)."""
+    return "?" + urlencode({"next": request.get_full_path()}) if request.GET else ""
 
 
 def _error_response(request, template: str, context: dict, exc: CaseActionError):
@@ -89,8 +95,9 @@ def workbench(request):
     return render(request, "dispatch/workbench.html", {
         "form": filter_form, "bulk_form": bulk_form, "page": page, "query": query.urlencode(), "ticked": ticked,
         "tier": filters.tier or "",
-        # Every action from a row comes back here, to this list with its filters (a checked `next`).
-        "here": request.get_full_path(),
+        # Every action from a row comes back here, to this list with its filters (a checked `next`);
+        # the unfiltered list is where the actions come back to anyway.
+        "back": _back_query(request),
     })
 
 
@@ -183,7 +190,7 @@ def department_workbench(request):
     return render(request, "dispatch/department_workbench.html", {
         "page": page, "tab": tab, "department": request.user.profile.department,
         "counts": selectors.department_counters(user=request.user), "tabs": selectors.DEPARTMENT_TAB_LABELS,
-        "here": request.get_full_path(),
+        "back": _back_query(request),
     })
 
 

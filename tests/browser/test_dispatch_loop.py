@@ -3,12 +3,13 @@ dispatcher dispatches → the department accepts and handles (on a phone) → th
 verifies on site → the officer closes; the timeline shows every step."""
 
 import io
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 
 from cases.models import Case
-from tests.dispatch.conftest import categories, departments, dept_users, rules  # noqa: F401 (fixtures)
+from tests.dispatch.conftest import categories, departments, dept_users, report, rules  # noqa: F401 (fixtures)
 
 from tests.browser_fixtures import browser_login
 
@@ -66,6 +67,7 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     dept.click("a:has-text('反馈处置结果')")
     dept.fill("#id_note", "已责令拆除棚架，现场已恢复通行")
     dept.set_input_files("#id_photos", [photo("after.jpg", (60, 160, 80))])
+    dept.wait_for_selector("ul.uploads li.upload img")  # the preview, before sending the form
     dept.click("#action-form button[type=submit]")
     dept.wait_for_load_state("networkidle")
     case.refresh_from_db()
@@ -75,6 +77,14 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     phone.goto("/inbox/")
     assert "请到现场核查" in phone.content()
     phone.goto(f"/cases/{case.number}/verify/")
+    # Before and after, labelled, side by side, each thumbnail loaded through the checked view.
+    assert phone.inner_text('[data-photos="before"] figcaption') == "整改前 · 上报照片"
+    assert phone.inner_text('[data-photos="after"] figcaption') == "整改后 · 处置照片"
+    for group in ("before", "after"):
+        assert phone.eval_on_selector(f'[data-photos="{group}"] img', "i => i.complete && i.naturalWidth > 0")
+    boxes = [phone.locator(f'[data-photos="{g}"]').bounding_box() for g in ("before", "after")]
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]  # side by side on the phone
+    assert no_horizontal_overflow(phone)
     phone.check("input[name=outcome][value=verify]")
     phone.fill("#id_note", "现场已恢复")
     phone.set_input_files("#id_photos", [photo("check.jpg", (200, 200, 90))])
@@ -119,7 +129,7 @@ def test_returned_case_reaches_the_dispatcher_in_the_browser(desktop, new_page, 
     browser_login(dept, "sjj_s1")
     dept.click(f'li[data-case="{case.number}"] .dx-buttons a:has-text("退单")')
     dept.click("#action-form button[type=submit]")  # no reason: the browser refuses to send it
-    assert dept.locator("#id_note:invalid").count() == 1 and dept.url.endswith("/return/")
+    assert dept.locator("#id_note:invalid").count() == 1 and urlsplit(dept.url).path.endswith("/return/")
     dept.fill("#id_note", "占道经营属综合执法范围")
     dept.click("#action-form button[type=submit]")
     dept.wait_for_load_state("networkidle")
@@ -128,3 +138,156 @@ def test_returned_case_reaches_the_dispatcher_in_the_browser(desktop, new_page, 
     row = desktop.locator(f'tr[data-case="{case.number}"]')
     assert "已退单" in row.inner_text()
     assert desktop.locator(".nav span .badge").inner_text() == "1"  # the unread "returned" message
+
+
+# --- issue 17: officers, departments, verification, contrast ------------------------------------
+
+# Every click the browser itself receives (trusted events), kept in the tab across page loads: the
+# tap count a test asserts is what the page saw, not what the test thinks it did.
+COUNT_TAPS = """
+document.addEventListener("click", function (e) {
+  if (e.isTrusted) { sessionStorage.setItem("taps", String((parseInt(sessionStorage.getItem("taps") || "0", 10)) + 1)); }
+}, true);
+"""
+
+
+def taps(page):
+    return int(page.evaluate("sessionStorage.getItem('taps') || '0'"))
+
+
+def luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(fg, bg):
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb(css):
+    import re
+
+    r, g, b, *alpha = (float(x) for x in re.findall(r"[\d.]+", css))
+    assert not alpha or alpha[0] == 1, f"translucent colour {css}: compute against what is under it"
+    return (r, g, b)
+
+
+def text_contrasts(page, selector):
+    """(text, foreground, background) for every element with its own text inside `selector`,
+    from the browser's computed styles; the background is the nearest opaque one."""
+    return page.eval_on_selector(selector, """root => {
+      const out = [];
+      const bg = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
+        if (c && c !== "transparent" && !/rgba\\(.*,\\s*0\\)$/.test(c)) { return c; } } return "rgb(255, 255, 255)"; };
+      for (const el of [root, ...root.querySelectorAll("*")]) {
+        const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join("");
+        if (own) { out.push([own, getComputedStyle(el).color, bg(el)]); }
+      }
+      return out;
+    }""")
+
+
+def test_officer_dispatches_a_new_village_tier_case_in_three_taps_and_keeps_filters(new_page, users, dept_users, report):  # noqa: F811
+    # A busy street: cases at the street tier with earlier deadlines, and a new village-tier case.
+    older = [report("0101", description=f"人行道私搭棚架 {i}") for i in range(3)]
+    case = report("0102", description="小区门口暴露垃圾", address="丽豪路18号旁空地")
+    assert case.tier == 3 and case.status == Case.Status.REGISTERED and older[0].tier == 2
+
+    officer = new_page(width=1440, height=900)
+    officer.context.add_init_script(COUNT_TAPS)
+    browser_login(officer, "so")
+    assert urlsplit(officer.url).path == "/dispatch/workbench/"  # where the street officer lands
+    landing = taps(officer)  # the login button
+    # On landing, with no filter: the village-tier case is in the list, with its 派遣 button.
+    row = officer.locator(f'tr[data-case="{case.number}"]')
+    assert row.count() == 1 and "村居" in row.inner_text()
+    row.locator("a", has_text="派遣").click()  # tap 1
+    officer.wait_for_url(f"**/dispatch/case/{case.number}/dispatch/**")
+    # The routed department is pre-selected: nothing to choose.
+    assert officer.eval_on_selector("#id_department", "s => s.options[s.selectedIndex].text") == "石湾镇街道综合执法办"
+    officer.click("#dispatch-form button[type=submit]")  # tap 2
+    officer.wait_for_load_state("networkidle")
+    case.refresh_from_db()
+    assert case.status == Case.Status.DISPATCHED and case.department.code == "CGZF-440604011"
+    dispatch_taps = taps(officer) - landing
+    print(f"\nofficer dispatches a new village-tier case from landing: {dispatch_taps} taps (goal ≤ 3)")
+    assert dispatch_taps <= 3
+    assert urlsplit(officer.url).path == "/dispatch/workbench/" and "已派遣至石湾镇街道综合执法办" in officer.content()
+
+    # Filters survive an action: choose the village tier and "to dispatch", dispatch from the list,
+    # and come back to the same filtered list.
+    other = report("0102", description="绿化带内暴露垃圾")
+    officer.select_option("#id_tier", "3")
+    officer.select_option("#id_status", "to_dispatch")
+    officer.click("#filters button[type=submit]")
+    officer.wait_for_load_state("networkidle")
+    filtered = parse_qs(urlsplit(officer.url).query)
+    assert filtered["tier"] == ["3"] and filtered["status"] == ["to_dispatch"]
+    assert officer.locator("tr[data-case]").count() == 1  # only `other`: the street-tier ones are filtered out
+    officer.locator(f'tr[data-case="{other.number}"] a', has_text="派遣").click()
+    officer.click("#dispatch-form button[type=submit]")
+    officer.wait_for_load_state("networkidle")
+    back = parse_qs(urlsplit(officer.url).query)
+    assert back["tier"] == ["3"] and back["status"] == ["to_dispatch"]
+    assert officer.eval_on_selector("#id_tier", "s => s.value") == "3"
+    assert officer.eval_on_selector("#id_status", "s => s.value") == "to_dispatch"
+    assert officer.locator("tr[data-case]").count() == 0 and "没有符合条件的事件" in officer.inner_text(".dx-queue")
+
+
+def test_department_sees_photo_place_and_previews_the_handling_photo(new_page, users, dept_users, report, departments):  # noqa: F811
+    from cases.services import Upload, evidence_check
+    from dispatch import services
+
+    checked = evidence_check(uploads=[Upload(file=io.BytesIO(photo("before.jpg", (200, 80, 40))["buffer"]))])
+    case = report("0101", description="人行道私搭铁皮棚架", address="丽豪路18号旁空地", checked=checked)
+    services.case_dispatch(case=case, department=departments["CGZF-440604011"], by=users["street_officer"])
+
+    dept = new_page(width=390, height=844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    browser_login(dept, "cgzf_s1")
+    assert urlsplit(dept.url).path == "/dispatch/department/"
+    # The highlighted 待签收 card: every text in it meets WCAG AA (≥ 4.5:1) against its background.
+    highlighted = '.dx-counters .tile.primary[data-tab="to_accept"]'
+    texts = text_contrasts(dept, highlighted)
+    assert {t for t, _fg, _bg in texts} >= {"待签收", "1"}
+    for text, fg, bg in texts:
+        ratio = contrast(rgb(fg), rgb(bg))
+        assert ratio >= 4.5, f"{text!r}: {fg} on {bg} is {ratio:.2f}:1"
+
+    # The case page: the address, the map with the case's point, the reported photo.
+    dept.locator(f'li[data-case="{case.number}"] > a').click()
+    dept.wait_for_url(f"**/dispatch/case/{case.number}/**")
+    assert "丽豪路18号旁空地" in dept.inner_text("#case-place")
+    dept.wait_for_selector("#case-map.leaflet-container path.leaflet-interactive")  # the marker on the shared map
+    assert dept.locator("#case-map .leaflet-control-zoom").count() == 1
+    assert dept.inner_text('[data-photos="before"] figcaption') == "整改前 · 上报照片"
+    dept.wait_for_function("""() => { const i = document.querySelector('[data-photos="before"] img');
+      return i && i.complete && i.naturalWidth > 0; }""")
+    assert no_horizontal_overflow(dept)
+
+    # Accept, then the handling form: the photo is previewed before the form is sent.
+    dept.locator(".dx-buttons a", has_text="签收").click()
+    dept.click("#action-form button[type=submit]")
+    dept.wait_for_load_state("networkidle")
+    dept.locator(".dx-buttons a", has_text="反馈处置结果").click()
+    dept.set_input_files("#id_photos", [photo("after.jpg", (60, 160, 80))])
+    dept.wait_for_function("""() => { const i = document.querySelector('ul.uploads li.upload img');
+      return i && i.complete && i.naturalWidth > 0; }""")
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED  # only previewed: nothing sent as the result yet
+    # Sent without a note: the browser asks for it, and the previewed photo is still there.
+    dept.click("#action-form button[type=submit]")
+    assert dept.locator("#id_note:invalid").count() == 1 and dept.locator("ul.uploads li.upload img").count() == 1
+    dept.fill("#id_note", "已责令拆除棚架")
+    dept.click("#action-form button[type=submit]")
+    dept.wait_for_load_state("networkidle")
+    case.refresh_from_db()
+    assert case.status == Case.Status.HANDLED
+    assert urlsplit(dept.url).path == "/dispatch/department/"
+    dept.goto(f"/dispatch/case/{case.number}/")
+    assert dept.inner_text('[data-photos="after"] figcaption') == "整改后 · 处置照片"
+    assert dept.locator('[data-photos="after"] img').count() == 1
