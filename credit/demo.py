@@ -168,7 +168,7 @@ def _reasons(enterprises: list[Enterprise]) -> int:
     rnd = random.Random(31)
     now = timezone.now()
     scenes = {}
-    for scene in Scene.objects.filter(version=version).prefetch_related("items"):
+    for scene in Scene.objects.filter(version=version, kind=Scene.Kind.TYPE).prefetch_related("items"):  # the full lists
         items = sorted(scene.items.all(), key=lambda i: (i.order, i.pk))
         for ptype in scene.place_types:
             scenes[ptype] = (scene, items)

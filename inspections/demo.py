@@ -114,12 +114,10 @@ def seed(ctx):
 
 
 def _checklist(ctx) -> ChecklistVersion:
+    # checklist.json holds a full list per kind of place, a short list (20 items, the most
+    # serious first) per kind of place, and 综合巡查 (all 247 items, offered at every place; the
+    # form of places of no particular kind, and the one the benchmark times).
     spec = json.loads(DATA.read_text(encoding="utf-8"))
-    # Places of no particular kind get the whole checklist (综合巡查): a general patrol, and the
-    # 247-item form the benchmark times.
-    spec["scenes"].append({"code": "full", "name": "综合巡查（全部事项）", "place_types": ["other"]})
-    for item in spec["items"]:
-        item["scenes"].append("full")
     version = ChecklistVersion.objects.filter(label=spec["version"]).first()
     if version is None:
         with transaction.atomic():
@@ -306,6 +304,6 @@ def _draft_in_progress(places: list[Place]) -> Inspection | None:
         return None
     inspection = services.inspection_start(inspector=worker, place=place, client_uuid=uuid.uuid5(NAMESPACE, "draft-lihao-fruit"))
     if inspection.is_draft and not inspection.draft:
-        for item in list(inspection.scene.items.order_by("order", "id"))[:8]:
+        for item in list(inspection.checklist_items().order_by("order", "id"))[:8]:
             services.inspection_answer_save(inspection=inspection, inspector=worker, item_id=item.pk, result=Result.PASS)
     return inspection if inspection.is_draft else None

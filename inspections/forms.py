@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import HiddenErrorsShownMixin
 
-from .models import InspectionPhoto, PlaceType, Result
+from .models import InspectionPhoto, PlaceType, Result, Scene
 
 
 class PlaceCreateForm(HiddenErrorsShownMixin, forms.Form):
@@ -97,6 +97,8 @@ class VersionCopyForm(forms.Form):
 class SceneCreateForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32, help_text=_("Letters and digits, e.g. kindergarten."))
     name = forms.CharField(label=_("Name"), max_length=64)
+    kind = forms.ChoiceField(label=_("kind"), choices=Scene.Kind.choices, initial=Scene.Kind.TYPE, required=False,
+                             help_text=_("A place type has one full list and may have one short list; 综合巡查 holds every item."))
     place_types = forms.MultipleChoiceField(label=_("Place types"), choices=PlaceType.choices, required=False, widget=forms.CheckboxSelectMultiple)
 
 

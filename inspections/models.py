@@ -137,9 +137,18 @@ class Scene(models.Model):
     (items *and* scenes) never changes; an officer composes a scene on a draft.
     """
 
+    class Kind(models.TextChoices):
+        # The full form asked at its place types (the default when a type has no short list).
+        TYPE = "type", _("Full list")  # 完整表
+        # A short list (≈20 items, the most serious first) for its place types: the default start.
+        SHORT = "short", _("Short list")  # 短表
+        # 综合巡查: every item of the version, offered at every place (and the form of its place types).
+        ALL = "all", _("Comprehensive (all items)")  # 综合巡查
+
     version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="scenes", verbose_name=_("version"))
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TYPE)
     place_types = models.JSONField(_("place types"), default=list, blank=True)
     items = models.ManyToManyField(ChecklistItem, related_name="scenes", blank=True, verbose_name=_("items"))
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -226,6 +235,15 @@ class Inspection(TimeStampedModel):
     location_distance_m = models.PositiveIntegerField(_("distance outside the grid (m)"), null=True, blank=True)
     remark = models.TextField(_("remark"), blank=True)
     draft = models.JSONField(_("draft answers"), default=dict, blank=True)
+    # Bumped by every change of the draft's answers: a page that posts an older number was
+    # loaded before a change made elsewhere (another tab or phone) and is refused, not applied.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    # 复查: a re-inspection of only the items that failed in ``previous`` (their codes in
+    # ``item_codes``). Empty ``item_codes``: the scene's items.
+    previous = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reinspections", verbose_name=_("re-inspection of"),
+    )
+    item_codes = models.JSONField(_("only these items"), default=list, blank=True)
     pass_count = models.PositiveIntegerField(_("passed"), default=0)
     fail_count = models.PositiveIntegerField(_("failed"), default=0)
     na_count = models.PositiveIntegerField(_("not applicable"), default=0)
@@ -261,6 +279,16 @@ class Inspection(TimeStampedModel):
     @property
     def answered_count(self) -> int:
         return self.pass_count + self.fail_count + self.na_count
+
+    @property
+    def is_reinspection(self) -> bool:
+        return self.previous_id is not None
+
+    def checklist_items(self) -> models.QuerySet:
+        """The items this inspection asks: the scene's, or only ``item_codes`` (a re-inspection)."""
+        if self.item_codes:
+            return ChecklistItem.objects.filter(version_id=self.version_id, code__in=self.item_codes)
+        return ChecklistItem.objects.filter(scenes=self.scene_id)
 
 
 class Result(models.TextChoices):

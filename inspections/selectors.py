@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,11 +33,46 @@ def published_version() -> ChecklistVersion | None:
 
 
 def scene_for_place_type(*, version: ChecklistVersion, place_type: str) -> Scene | None:
-    """The version's scene for a kind of place (scene place types do not overlap)."""
-    for scene in version.scenes.all():
-        if place_type in scene.place_types:
-            return scene
-    return None
+    """The version's full scene for a kind of place: its type scene, or 综合巡查 if that lists the type."""
+    scenes = [s for s in version.scenes.all() if place_type in s.place_types and s.kind != Scene.Kind.SHORT]
+    return next((s for s in scenes if s.kind == Scene.Kind.TYPE), None) or (scenes[0] if scenes else None)
+
+
+@dataclass
+class SceneOption:
+    """One list a worker may start at a place: its short list, its full list, 综合巡查."""
+
+    scene: Scene
+    item_count: int
+    is_default: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.scene.kind
+
+
+def scene_options(*, version: ChecklistVersion, place_type: str) -> list[SceneOption]:
+    """The lists offered at a kind of place, the default first (one query).
+
+    The short list of the type (the default where there is one), the full list of the type,
+    then 综合巡查 (every item), offered at every place. A type without a scene of its own
+    gets 综合巡查 as its default.
+    """
+    scenes = list(version.scenes.annotate(item_count=Count("items")).order_by("order", "id"))
+    short = next((s for s in scenes if s.kind == Scene.Kind.SHORT and place_type in s.place_types), None)
+    full = next((s for s in scenes if s.kind == Scene.Kind.TYPE and place_type in s.place_types), None)
+    everything = next((s for s in scenes if s.kind == Scene.Kind.ALL), None)
+    chosen = [s for s in (short, full, everything) if s is not None]
+    options = [SceneOption(scene=s, item_count=s.item_count) for s in chosen]
+    if options:
+        options[0].is_default = True
+    return options
+
+
+def default_scene(*, version: ChecklistVersion, place_type: str) -> Scene | None:
+    """The list one tap on "Inspect" starts: the type's short list, else its full list, else 综合巡查."""
+    options = scene_options(version=version, place_type=place_type)
+    return options[0].scene if options else None
 
 
 def checklist_versions() -> QuerySet[ChecklistVersion]:
@@ -91,7 +127,7 @@ def checklist_spec(*, version: ChecklistVersion) -> dict:
     return {
         "version": version.label,
         "title": version.title,
-        "scenes": [{"code": s.code, "name": s.name, "place_types": list(s.place_types)} for s in scenes],
+        "scenes": [{"code": s.code, "name": s.name, "kind": s.kind, "place_types": list(s.place_types)} for s in scenes],
         "items": items,
     }
 
@@ -128,6 +164,55 @@ def place_list(*, user, q: str = "", grid_code: str = "", place_type: str = "") 
     return qs.order_by("name", "id")
 
 
+def with_last_inspection(qs: QuerySet[Place]) -> QuerySet[Place]:
+    """Each place with its latest submitted inspection's id and failures (``last_inspection_uuid``,
+    ``last_fail_count``): the 复查 button of the place's card (subqueries, no extra round trip)."""
+    latest = Inspection.objects.filter(place=OuterRef("pk"), status=Inspection.Status.SUBMITTED).order_by("-submitted_at", "-id")
+    return qs.annotate(
+        last_inspection_uuid=Subquery(latest.values("client_uuid")[:1]),
+        last_fail_count=Subquery(latest.values("fail_count")[:1]),
+    )
+
+
+MOBILE_PAGE = 20
+
+
+@dataclass
+class MobilePlaces:
+    """The phone's place list: the due places first, then the others (paged), of one type or all."""
+
+    due: list
+    others: object  # a Paginator page
+    types: list  # [(value, label, count)] of the types in the worker's grids
+    place_type: str
+
+    @property
+    def total(self) -> int:
+        return sum(n for _v, _l, n in self.types)
+
+    @property
+    def remaining(self) -> int:
+        """Places after this page (the "show more" button)."""
+        return self.others.paginator.count - self.others.end_index()
+
+
+def mobile_places(*, user, place_type: str = "", page=1) -> MobilePlaces:
+    """Every place in the worker's grid(s), due first: a place that is not due is one tap away too.
+
+    Constant queries: the type counts, the due places, the others' count and page.
+    """
+    labels = dict(PlaceType.choices)
+    counts = dict(place_queryset(user=user).order_by().values_list("place_type").annotate(n=Count("id")))
+    types = [(value, label, counts[value]) for value, label in labels.items() if counts.get(value)]
+    if place_type not in labels:
+        place_type = ""
+    due = places_due(user=user, place_type=place_type)
+    # The others: not due, or due beyond the first 20 (they are not lost), by name.
+    others = with_last_inspection(place_list(user=user, place_type=place_type)).exclude(pk__in=[p.pk for p in due])
+    others_page = Paginator(others, MOBILE_PAGE).get_page(page)
+    return MobilePlaces(due=due if others_page.number == 1 else [], others=others_page, types=types, place_type=place_type)
+
+
 def place_get_for_user(*, user, pk: int) -> Place:
     return get_in_scope_or_404(Place.objects.select_related("grid", "grid__parent"), user, pk=pk)
 
@@ -151,13 +236,32 @@ def _due_after_fixed_days(places: QuerySet[Place], *, limit: int | None = 20) ->
     return list(qs.order_by(F("last_inspected_at").asc(nulls_first=True), "name")[:limit])
 
 
-def places_due(*, user, limit: int = 20) -> list[Place]:
+def places_due(*, user, limit: int = 20, place_type: str = "") -> list[Place]:
     """Places in the user's grid(s) due for inspection, most overdue first (never inspected first).
 
     With credit installed the interval is set by the colour of the enterprise at the place
     (green 90 / yellow 30 / red 7 days; other places 30) and each place carries
-    ``credit_colour`` and ``days_overdue``."""
-    return (_due_policy or _due_after_fixed_days)(place_list(user=user), limit=limit)
+    ``credit_colour`` and ``days_overdue``. Each also carries its latest inspection's
+    failures (``with_last_inspection``)."""
+    places = with_last_inspection(place_list(user=user, place_type=place_type))
+    return (_due_policy or _due_after_fixed_days)(places, limit=limit)
+
+
+def place_start(*, user, place: Place) -> dict:
+    """What the phone's place page offers: the lists to start (default first), 复查 of the latest
+    inspection's failures, the worker's open draft here, and the latest inspections."""
+    version = published_version()
+    recent = list(
+        scope(place.inspections.filter(status=Inspection.Status.SUBMITTED), user)
+        .select_related("scene", "inspector__profile").order_by("-submitted_at", "-id")[:5]
+    )
+    draft = Inspection.objects.filter(inspector=user, place=place, status=Inspection.Status.DRAFT).select_related("scene").first()
+    return {
+        "options": scene_options(version=version, place_type=place.place_type) if version else [],
+        "recent": recent,
+        "last": recent[0] if recent else None,
+        "draft": draft,
+    }
 
 
 @dataclass
@@ -210,11 +314,16 @@ def inspection_list(*, user, filters: dict | None = None) -> QuerySet[Inspection
 
 def inspection_get_for_user(*, user, client_uuid) -> Inspection:
     """A submitted inspection in the user's jurisdiction, or the user's own draft; else 404."""
-    qs = Inspection.objects.select_related("place", "scene", "version", "grid", "inspector__profile")
+    qs = Inspection.objects.select_related("place", "scene", "version", "grid", "inspector__profile", "previous")
     inspection = scope(qs, user).filter(client_uuid=client_uuid).first()
     if inspection is None or (inspection.is_draft and inspection.inspector_id != user.pk):
         raise Http404(_("Not found, or outside your jurisdiction."))
     return inspection
+
+
+def reinspections_of(*, user, inspection: Inspection) -> list[Inspection]:
+    """The submitted re-inspections (复查) of an inspection, oldest first."""
+    return list(scope(inspection.reinspections.filter(status=Inspection.Status.SUBMITTED), user).order_by("submitted_at", "id"))
 
 
 def drafts_for(*, user) -> QuerySet[Inspection]:
@@ -228,6 +337,7 @@ class ItemRow:
     photos: list = field(default_factory=list)
     after_photos: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    before: Answer | None = None  # 复查: the failed answer of the inspection re-inspected
 
     @property
     def result(self) -> str:
@@ -256,7 +366,11 @@ def inspection_form(*, inspection: Inspection, problems: dict | None = None) -> 
     """
     problems = problems or {}
     photos: dict[tuple[int, str], list[InspectionPhoto]] = {}
-    items = list(inspection.scene.items.select_related("department").order_by("order", "id"))
+    items = list(inspection.checklist_items().select_related("department").order_by("order", "id"))
+    # 复查: what each item's failure was last time (one more query, only for a re-inspection).
+    before = {}
+    if inspection.previous_id:
+        before = {a.item.code: a for a in Answer.objects.filter(inspection_id=inspection.previous_id, result=Result.FAIL).select_related("item")}
     for photo in inspection.photos.all():
         photos.setdefault((photo.item_id, photo.stage), []).append(photo)
     sections: list[FormSection] = []
@@ -266,26 +380,31 @@ def inspection_form(*, inspection: Inspection, problems: dict | None = None) -> 
         row = ItemRow(
             item=item, entry=entry, photos=photos.get((item.pk, InspectionPhoto.Stage.FAIL), []),
             after_photos=photos.get((item.pk, InspectionPhoto.Stage.AFTER), []), errors=problems.get(item.code, []),
+            before=before.get(item.code),
         )
         if row.result:
             answered += 1
         if not sections or sections[-1].department.pk != item.department_id:
             sections.append(FormSection(item.department, []))
         sections[-1].rows.append(row)
-    return {"sections": sections, "answered": answered, "total": len(items), "form_errors": problems.get("", [])}
+    return {"sections": sections, "answered": answered, "total": len(items), "rest": len(items) - answered,
+            "form_errors": problems.get("", [])}
 
 
 def inspection_item_row(*, inspection: Inspection, item: ChecklistItem, errors=None) -> ItemRow:
     photos = list(inspection.photos.filter(item=item))
+    before = None
+    if inspection.previous_id:
+        before = Answer.objects.filter(inspection_id=inspection.previous_id, item__code=item.code, result=Result.FAIL).first()
     return ItemRow(
         item=item, entry=inspection.draft.get(item.code) or {},
         photos=[p for p in photos if p.stage == InspectionPhoto.Stage.FAIL],
-        after_photos=[p for p in photos if p.stage == InspectionPhoto.Stage.AFTER], errors=errors or [],
+        after_photos=[p for p in photos if p.stage == InspectionPhoto.Stage.AFTER], errors=errors or [], before=before,
     )
 
 
 def inspection_progress(*, inspection: Inspection) -> tuple[int, int]:
-    total = inspection.scene.items.count()
+    total = inspection.checklist_items().count()
     return sum(1 for e in inspection.draft.values() if e.get("result")), total
 
 

@@ -30,7 +30,7 @@ from grids.scoping import path_in_scope
 from grids.selectors import district, grid_for_point
 
 from . import xlsform
-from .selectors import published_version, scene_for_place_type
+from .selectors import default_scene, published_version, scene_for_place_type, scene_options
 from .models import (
     Answer,
     ChecklistItem,
@@ -69,10 +69,11 @@ class ChecklistImportError(ValidationError):
 class InspectionError(ValidationError):
     """Bad input for an inspection. ``problems`` maps an item code (or "" for the form) to messages."""
 
-    def __init__(self, problems: dict[str, list[str]]):
+    def __init__(self, problems: dict[str, list[str]], code: str = "inspection"):
         self.problems = problems
         messages = [m for ms in problems.values() for m in ms]
-        super().__init__(messages or [_("The inspection could not be saved.")], code="inspection")
+        super().__init__(messages or [_("The inspection could not be saved.")], code=code)
+        self.code = code  # "stale": the draft changed since the page was loaded
 
     def __str__(self):
         return "; ".join(m for ms in self.problems.values() for m in ms)
@@ -114,10 +115,16 @@ def checklist_validate(*, spec: dict, where: xlsform.Where | None = None) -> lis
         bad(("title",), _("The title may be at most 100 characters."))
 
     scene_codes: set[str] = set()
-    place_types_seen: dict[str, str] = {}
+    # A place type has at most one short list, and one full list (a type scene or 综合巡查).
+    place_types_seen: dict[tuple[bool, str], str] = {}
     valid_types = set(PlaceType.values)
     for i, scene in enumerate(spec.get("scenes") or []):
         code = str(scene.get("code") or "")
+        kind = scene.get("kind") or Scene.Kind.TYPE
+        if kind not in Scene.Kind.values:
+            bad(("scenes", i, "kind"), _("The kind of the scene %(code)s must be one of: %(kinds)s.") % {"code": code, "kinds": ", ".join(Scene.Kind.values)})
+        elif kind == Scene.Kind.ALL and any((s.get("kind") == Scene.Kind.ALL) for s in (spec.get("scenes") or [])[:i]):
+            bad(("scenes", i, "kind"), _("Only one scene may hold all items (kind “all”)."))
         if not CODE_RE.match(code):
             bad(("scenes", i, "code"), _("“%(code)s” is not a valid scene code (letters, digits, - _ .).") % {"code": code})
         elif code in scene_codes:
@@ -128,10 +135,10 @@ def checklist_validate(*, spec: dict, where: xlsform.Where | None = None) -> lis
         for place_type in scene.get("place_types") or []:
             if place_type not in valid_types:
                 bad(("scenes", i, "place_types"), _("Unknown place type “%(type)s”; use one of: %(types)s.") % {"type": place_type, "types": ", ".join(sorted(valid_types))})
-            elif place_type in place_types_seen:
-                bad(("scenes", i, "place_types"), _("The place type %(type)s already belongs to the scene %(scene)s.") % {"type": place_type, "scene": place_types_seen[place_type]})
+            elif (kind == Scene.Kind.SHORT, place_type) in place_types_seen:
+                bad(("scenes", i, "place_types"), _("The place type %(type)s already belongs to the scene %(scene)s.") % {"type": place_type, "scene": place_types_seen[(kind == Scene.Kind.SHORT, place_type)]})
             else:
-                place_types_seen[place_type] = code
+                place_types_seen[(kind == Scene.Kind.SHORT, place_type)] = code
 
     items = spec.get("items") or []
     if not items:
@@ -213,15 +220,17 @@ def checklist_create(*, spec: dict, by=None, where: xlsform.Where | None = None)
         for n, row in enumerate(spec["items"], start=1)
     ])
     scenes = Scene.objects.bulk_create([
-        Scene(version=version, code=s["code"], name=s["name"].strip(), place_types=list(s.get("place_types") or []), order=n)
+        Scene(version=version, code=s["code"], name=s["name"].strip(), kind=s.get("kind") or Scene.Kind.TYPE,
+              place_types=list(s.get("place_types") or []), order=n)
         for n, s in enumerate(spec.get("scenes") or [], start=1)
     ])
     by_code = {s.code: s for s in scenes}
+    everything = [s.code for s in scenes if s.kind == Scene.Kind.ALL]  # 综合巡查 holds every item, listed or not
     Through = Scene.items.through
     Through.objects.bulk_create([
         Through(scene_id=by_code[scene_code].pk, checklistitem_id=item.pk)
         for item, row in zip(items, spec["items"])
-        for scene_code in dict.fromkeys(row.get("scenes") or [])
+        for scene_code in dict.fromkeys([*(row.get("scenes") or []), *everything])
     ])
     return version
 
@@ -279,7 +288,7 @@ def checklist_version_copy(*, version: ChecklistVersion, label: str, by=None) ->
     new_by_old = {old.pk: new.pk for old, new in zip(old_items, new_items)}
     old_scenes = list(version.scenes.order_by("order", "id"))
     new_scenes = Scene.objects.bulk_create([
-        Scene(version=draft, code=s.code, name=s.name, place_types=list(s.place_types), order=s.order) for s in old_scenes
+        Scene(version=draft, code=s.code, name=s.name, kind=s.kind, place_types=list(s.place_types), order=s.order) for s in old_scenes
     ])
     scene_map = {old.pk: new.pk for old, new in zip(old_scenes, new_scenes)}
     Through = Scene.items.through
@@ -316,17 +325,23 @@ def checklist_item_update(*, item: ChecklistItem, **fields) -> ChecklistItem:
     return item
 
 
-def scene_create(*, version: ChecklistVersion, code: str, name: str, place_types: Iterable[str] = (), by=None) -> Scene:
+def scene_create(*, version: ChecklistVersion, code: str, name: str, place_types: Iterable[str] = (), kind: str = Scene.Kind.TYPE, by=None) -> Scene:
     _check_editable(version)
     code, name, place_types = code.strip(), name.strip(), list(dict.fromkeys(place_types))
+    kind = kind or Scene.Kind.TYPE
     errors = {}
+    if kind not in Scene.Kind.values:
+        errors["kind"] = _("Choose the kind of scene.")
+    elif kind == Scene.Kind.ALL and version.scenes.filter(kind=Scene.Kind.ALL).exists():
+        errors["kind"] = _("Only one scene may hold all items (kind “all”).")
     if not CODE_RE.match(code):
         errors["code"] = _("Use letters, digits, - _ . (at most 32).")
     elif version.scenes.filter(code=code).exists():
         errors["code"] = _("This version already has a scene %(code)s.") % {"code": code}
     if not name:
         errors["name"] = _("Give the scene a name.")
-    taken = {t: s.name for s in version.scenes.all() for t in s.place_types}
+    short = kind == Scene.Kind.SHORT  # a place type has one short list and one full list
+    taken = {t: s.name for s in version.scenes.all() if (s.kind == Scene.Kind.SHORT) == short for t in s.place_types}
     clash = [t for t in place_types if t in taken]
     if clash:
         errors["place_types"] = _("Already used by another scene: %(types)s.") % {
@@ -335,7 +350,7 @@ def scene_create(*, version: ChecklistVersion, code: str, name: str, place_types
     if errors:
         raise ValidationError(errors)
     order = (version.scenes.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-    return Scene.objects.create(version=version, code=code, name=name, place_types=place_types, order=order)
+    return Scene.objects.create(version=version, code=code, name=name, kind=kind, place_types=place_types, order=order)
 
 
 @transaction.atomic
@@ -405,33 +420,119 @@ def place_create(
 
 # =========================================================================== inspections
 
-def inspection_start(*, inspector, place: Place, client_uuid=None) -> Inspection:
-    """Open (or resume) the worker's draft inspection of `place` with the published version's scene.
+def inspection_start(*, inspector, place: Place, client_uuid=None, scene: str | None = None) -> Inspection:
+    """Open (or resume) the worker's draft inspection of `place`.
 
-    Idempotent: the same client UUID, or a second start of the same place while a
-    draft is open, returns the existing draft.
+    ``scene`` is the code of one of the place's scenes in the published version
+    (``selectors.scene_options``: its short list, its full list, 综合巡查); without it, the
+    default (the short list where the place type has one, so the common case is one tap).
+
+    Idempotent: the same client UUID, or a second start of the same place while a draft is
+    open, returns the existing draft. A draft with no answer and no photo yet takes the
+    scene asked for (a wrong choice, corrected); one with answers is kept as it is and
+    comes back with ``kept_other = True`` when it is not what was asked for.
     """
+    existing = _existing_draft(inspector, place, client_uuid)
+    if existing is not None and not scene:
+        return existing
+    if not path_in_scope(inspector, place.region_path):
+        raise InspectionError({"": [_("This place is outside your grid.")]})
+    version = _version_in_use()
+    if scene:
+        chosen = next((o.scene for o in scene_options(version=version, place_type=place.place_type) if o.scene.code == scene), None)
+        if chosen is None:
+            raise InspectionError({"": [_("The checklist “%(scene)s” is not offered for %(place)s. Choose one of the lists shown.")
+                                        % {"scene": scene, "place": place.name}]})
+    else:
+        chosen = default_scene(version=version, place_type=place.place_type)
+        if chosen is None:
+            raise InspectionError({"": [_("The checklist %(version)s has no scene for “%(type)s”. Change the place's type, or ask the district centre to add the type to a scene.")
+                                        % {"version": version.label, "type": PlaceType(place.place_type).label}]})
+    return _open_draft(inspector=inspector, place=place, client_uuid=client_uuid, version=version, scene=chosen, existing=existing)
+
+
+def inspection_reinspect(*, inspector, previous: Inspection, client_uuid=None) -> Inspection:
+    """复查: a draft holding only the items that failed in `previous` (a submitted inspection).
+
+    The items are those of the checklist in use with the same codes (codes are stable across
+    versions); the new inspection keeps the link (``previous``), shown on both records.
+    Idempotent like ``inspection_start``.
+    """
+    place = previous.place
+    if previous.is_draft:
+        raise InspectionError({"": [_("Only a submitted inspection can be re-inspected.")]})
+    if not path_in_scope(inspector, place.region_path):
+        raise InspectionError({"": [_("This place is outside your grid.")]})
+    failed = list(
+        Answer.objects.filter(inspection=previous, result=Result.FAIL).order_by("item__order", "item_id").values_list("item__code", flat=True)
+    )
+    if not failed:
+        raise InspectionError({"": [_("Nothing failed in the inspection of %(place)s on %(date)s: there is nothing to re-inspect.")
+                                    % {"place": place.name, "date": timezone.localtime(previous.submitted_at).strftime("%Y-%m-%d")}]})
+    existing = _existing_draft(inspector, place, client_uuid)
+    version = _version_in_use()
+    current = set(version.items.filter(code__in=failed).values_list("code", flat=True))
+    codes = [c for c in failed if c in current]
+    if not codes:
+        raise InspectionError({"": [_("None of the items that failed is in the checklist in use (%(version)s). Start an ordinary inspection instead.")
+                                    % {"version": version.label}]})
+    if previous.version_id == version.pk:
+        scene = previous.scene
+    else:
+        scene = scene_for_place_type(version=version, place_type=place.place_type) or default_scene(version=version, place_type=place.place_type)
+        if scene is None:
+            raise InspectionError({"": [_("The checklist %(version)s has no scene for “%(type)s”. Change the place's type, or ask the district centre to add the type to a scene.")
+                                        % {"version": version.label, "type": PlaceType(place.place_type).label}]})
+    return _open_draft(inspector=inspector, place=place, client_uuid=client_uuid, version=version, scene=scene,
+                       previous=previous, item_codes=codes, existing=existing)
+
+
+def inspection_reinspect_place(*, inspector, place: Place, client_uuid=None) -> Inspection:
+    """复查 from a place: the failed items of its latest submitted inspection."""
+    latest = (Inspection.objects.filter(place=place, status=Inspection.Status.SUBMITTED)
+              .select_related("place", "scene").order_by("-submitted_at", "-id").first())
+    if latest is None:
+        raise InspectionError({"": [_("%(place)s has not been inspected yet: there is nothing to re-inspect.") % {"place": place.name}]})
+    return inspection_reinspect(inspector=inspector, previous=latest, client_uuid=client_uuid)
+
+
+def _version_in_use() -> ChecklistVersion:
+    version = published_version()
+    if version is None:
+        raise InspectionError({"": [_("No checklist is published yet. Ask the district centre to publish one.")]})
+    return version
+
+
+def _existing_draft(inspector, place: Place, client_uuid) -> Inspection | None:
     if client_uuid:
         existing = Inspection.objects.filter(client_uuid=client_uuid, inspector=inspector).first()
         if existing is not None:
             return existing
-    draft = Inspection.objects.filter(inspector=inspector, place=place, status=Inspection.Status.DRAFT).first()
-    if draft is not None:
-        return draft
-    if not path_in_scope(inspector, place.region_path):
-        raise InspectionError({"": [_("This place is outside your grid.")]})
-    version = published_version()
-    if version is None:
-        raise InspectionError({"": [_("No checklist is published yet. Ask the district centre to publish one.")]})
-    scene = scene_for_place_type(version=version, place_type=place.place_type)
-    if scene is None:
-        raise InspectionError({"": [_("The checklist %(version)s has no scene for “%(type)s”. Change the place's type, or ask the district centre to add the type to a scene.")
-                                    % {"version": version.label, "type": PlaceType(place.place_type).label}]})
+    return Inspection.objects.filter(inspector=inspector, place=place, status=Inspection.Status.DRAFT).first()
+
+
+def _open_draft(*, inspector, place, client_uuid, version, scene, previous=None, item_codes=(), existing=None) -> Inspection:
+    wanted = {"scene_id": scene.pk, "version_id": version.pk, "previous_id": previous.pk if previous else None, "item_codes": list(item_codes)}
+    if existing is not None:
+        if not existing.is_draft or all(getattr(existing, k) == v for k, v in wanted.items()):
+            return existing
+        with transaction.atomic():
+            locked = _lock_draft(existing, inspector)
+            if locked.is_draft and not any(e.get("result") for e in locked.draft.values()) and not locked.photos.exists():
+                # Nothing answered yet: the worker picked another list (or 复查) for this place.
+                for key, value in wanted.items():
+                    setattr(locked, key, value)
+                locked.draft, locked.revision = {}, locked.revision + 1
+                locked.save(update_fields=["scene", "version", "previous", "item_codes", "draft", "revision", "updated_at"])
+                return locked
+        existing.kept_other = True
+        return existing
     try:
         with transaction.atomic():
             return Inspection.objects.create(
                 client_uuid=client_uuid or uuid.uuid4(), place=place, scene=scene, version=version, inspector=inspector,
                 grid_id=place.grid_id, region_path=place.region_path, started_at=timezone.now(),
+                previous=previous, item_codes=list(item_codes),
             )
     except IntegrityError:  # a double tap: the other request opened the draft
         existing = Inspection.objects.filter(inspector=inspector, place=place, status=Inspection.Status.DRAFT).first()
@@ -453,12 +554,12 @@ def _already_submitted() -> InspectionError:
     return InspectionError({"": [_("This inspection has already been submitted; it can no longer be changed.")]})
 
 
-def _scene_item(inspection: Inspection, item_id) -> ChecklistItem:
+def _inspection_item(inspection: Inspection, item_id) -> ChecklistItem:
     try:
         item_id = int(item_id)
     except (TypeError, ValueError):
         item_id = None
-    item = inspection.scene.items.filter(pk=item_id).first() if item_id is not None else None
+    item = inspection.checklist_items().filter(pk=item_id).first() if item_id is not None else None
     if item is None:
         raise InspectionError({"": [_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": item_id if item_id is not None else "—"}]})
     return item
@@ -490,7 +591,7 @@ def inspection_answer_save(
     *, inspection: Inspection, inspector, item_id, result: str, fail_reason: str = "", remark: str = "", fixed: bool = False
 ) -> tuple[Inspection, ChecklistItem]:
     """Save one answer into the draft (an htmx post per tap): the draft loses nothing if the tab closes."""
-    item = _scene_item(inspection, item_id)
+    item = _inspection_item(inspection, item_id)
     entry = _clean_entry(item, result=result, fail_reason=fail_reason, remark=remark, fixed=fixed)
     with transaction.atomic():
         locked = _lock_draft(inspection, inspector)
@@ -500,8 +601,103 @@ def inspection_answer_save(
             locked.draft[item.code] = entry
         else:
             locked.draft.pop(item.code, None)
-        locked.save(update_fields=["draft", "updated_at"])
+        locked.revision += 1
+        locked.save(update_fields=["draft", "revision", "updated_at"])
     return locked, item
+
+
+def inspection_mark_rest_passed(
+    *, inspection: Inspection, inspector, revision: int | None = None, item_ids: Iterable | None = None, answers: dict | None = None,
+) -> tuple[Inspection, list[int]]:
+    """其余全部合格: every item of the inspection still without a result becomes "pass", in one write.
+
+    Answers already given (fail, not applicable, pass) are never touched; a remark already
+    written on an unanswered item is kept. Idempotent: a second call marks nothing.
+
+    * ``revision``: the draft revision the worker's page shows. If the draft changed since
+      (another tab or phone) and this call would change anything, it is refused
+      (``InspectionError``) and nothing is written: the worker sees the latest answers first.
+    * ``item_ids``: only these items (the ones the page shows unanswered); each must belong
+      to the inspection.
+    * ``answers``: the answers a page without JavaScript posts with the button (the same
+      shape as ``inspection_submit``'s); they are applied first, in the same write.
+
+    Returns ``(inspection, ids of the items marked passed)``.
+    """
+    items = list(inspection.checklist_items().order_by("order", "id"))
+    by_id = {item.pk: item for item in items}
+    problems: dict[str, list[str]] = {}
+    only = None
+    if item_ids is not None:
+        only = set()
+        for raw in item_ids:
+            try:
+                item = by_id.get(int(raw))
+            except (TypeError, ValueError):
+                item = None
+            if item is None:
+                problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw})
+            else:
+                only.add(item.pk)
+    entries = _posted_entries(by_id, answers or {}, problems)
+    if any(problems.values()):
+        raise InspectionError(problems)
+    with transaction.atomic():
+        locked = _lock_draft(inspection, inspector)
+        if not locked.is_draft:
+            raise _already_submitted()
+        draft = dict(locked.draft)
+        changed = _apply_entries(draft, entries)
+        marked = []
+        for item in items:
+            if (only is None or item.pk in only) and not (draft.get(item.code) or {}).get("result"):
+                draft[item.code] = {**(draft.get(item.code) or {}), "result": Result.PASS}
+                marked.append(item.pk)
+        if not (changed or marked):
+            return locked, []
+        if revision is not None and int(revision) != locked.revision:
+            raise InspectionError({"": [_("This inspection was changed elsewhere (another tab or phone) after this page was loaded, "
+                                          "so nothing was marked. The page now shows the latest answers: check them and tap again.")]}, code="stale")
+        locked.draft = draft
+        locked.revision += 1
+        locked.save(update_fields=["draft", "revision", "updated_at"])
+    return locked, marked
+
+
+def _posted_entries(by_id: dict, answers: dict, problems: dict) -> dict[str, dict]:
+    """Posted answers ({item id: values}) checked and keyed by item code; problems collected."""
+    entries = {}
+    for raw_id, values in answers.items():
+        try:
+            item = by_id.get(int(raw_id))
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw_id})
+            continue
+        if not (values.get("result") or values.get("remark")):
+            continue
+        try:
+            entries[item.code] = _clean_entry(item, result=values.get("result", ""), fail_reason=values.get("reason", ""),
+                                              remark=values.get("remark", ""), fixed=values.get("fixed", False))
+        except InspectionError as exc:
+            for key, messages in exc.problems.items():
+                problems.setdefault(key, []).extend(messages)
+    return entries
+
+
+def _apply_entries(draft: dict, entries: dict) -> bool:
+    """Merge checked entries into a draft dict; True if anything changed."""
+    changed = False
+    for code, entry in entries.items():
+        if entry.get("result"):
+            new = entry
+        else:  # a remark without a result keeps what the draft already holds
+            new = {**draft.get(code, {"result": ""}), "remark": entry["remark"]}
+        if draft.get(code) != new:
+            draft[code] = new
+            changed = True
+    return changed
 
 
 def _store_photo(*, inspection: Inspection, item: ChecklistItem, stage: str, image) -> InspectionPhoto:
@@ -525,7 +721,7 @@ def _store_photo(*, inspection: Inspection, item: ChecklistItem, stage: str, ima
 
 def inspection_photo_add(*, inspection: Inspection, inspector, item_id, stage: str, upload) -> InspectionPhoto:
     """Check (content, not name) and store a photo for one item of a draft."""
-    item = _scene_item(inspection, item_id)
+    item = _inspection_item(inspection, item_id)
     if stage not in InspectionPhoto.Stage.values:
         raise InspectionError({item.code: [_("Unknown photo kind.")]})
     if stage == InspectionPhoto.Stage.AFTER and not item.on_discovery:
@@ -611,7 +807,7 @@ def inspection_submit(
         locked = Inspection.objects.select_for_update(of=("self",)).select_related("place", "grid", "version").get(pk=inspection.pk)
         if not locked.is_draft:
             return locked, False
-        items = list(locked.scene.items.select_related("category").order_by("order", "id"))
+        items = list(locked.checklist_items().select_related("category").order_by("order", "id"))
         photos: dict[tuple[int, str], list[InspectionPhoto]] = {}
         for photo in locked.photos.all():
             photos.setdefault((photo.item_id, photo.stage), []).append(photo)
@@ -633,36 +829,17 @@ def inspection_submit(
 
 
 def _merge_answers(*, inspection, inspector, answers: dict, problems: dict) -> None:
-    items = {i.pk: i for i in inspection.scene.items.all()}
-    entries = {}
-    for raw_id, values in answers.items():
-        try:
-            item = items.get(int(raw_id))
-        except (TypeError, ValueError):
-            item = None
-        if item is None:
-            problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw_id})
-            continue
-        if not (values.get("result") or values.get("remark")):
-            continue
-        try:
-            entries[item.code] = _clean_entry(item, result=values.get("result", ""), fail_reason=values.get("reason", ""),
-                                              remark=values.get("remark", ""), fixed=values.get("fixed", False))
-        except InspectionError as exc:
-            for key, messages in exc.problems.items():
-                problems.setdefault(key, []).extend(messages)
+    items = {i.pk: i for i in inspection.checklist_items()}
+    entries = _posted_entries(items, answers, problems)
     if not entries:
         return
     with transaction.atomic():
         locked = _lock_draft(inspection, inspector)
         if not locked.is_draft:
             return
-        for code, entry in entries.items():
-            if entry.get("result"):
-                locked.draft[code] = entry
-            elif entry.get("remark"):  # a remark without a result keeps what the draft already holds
-                locked.draft[code] = {**locked.draft.get(code, {"result": ""}), "remark": entry["remark"]}
-        locked.save(update_fields=["draft", "updated_at"])
+        if _apply_entries(locked.draft, entries):
+            locked.revision += 1
+            locked.save(update_fields=["draft", "revision", "updated_at"])
 
 
 def _check_complete(inspection: Inspection, items, photos, problems: dict) -> None:

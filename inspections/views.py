@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from core.files import private_file_response
@@ -48,29 +48,36 @@ def _can_edit_checklist(user) -> bool:
 
 # =========================================================================== mobile: pick a place
 
+def _start_context(request, **extra) -> dict:
+    listing = selectors.mobile_places(user=request.user, place_type=request.GET.get("type", ""), page=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "drafts": selectors.drafts_for(user=request.user), "listing": listing, "due": listing.due,
+        "due_days": selectors.DUE_AFTER_DAYS, "form": PlaceCreateForm(), "q": "", "query": query.urlencode(), **extra,
+    }
+
+
 @offline_page  # opens without a signal (core/pwa.py)
 @role_required(R.GRID_WORKER)
 def mobile_start(request):
-    """Pick a place: my open drafts, places due, a search, or a new free location."""
-    return render(request, "inspections/mobile_start.html", {
-        "drafts": selectors.drafts_for(user=request.user),
-        "due": selectors.places_due(user=request.user),
-        "due_days": selectors.DUE_AFTER_DAYS,
-        "form": PlaceCreateForm(),
-        "q": "",
-    })
+    """Pick a place: my open drafts, a search, the places due, then every other place in my grid(s)."""
+    return render(request, "inspections/mobile_start.html", _start_context(request))
 
 
 @role_required(R.GRID_WORKER)
 def place_search(request):
+    """Search my places (htmx: the cards only); without a search, the next page of my places ("show more")."""
     q = request.GET.get("q", "").strip()
-    places = selectors.place_list(user=request.user, q=q)[:30] if q else []
-    template = "inspections/_place_results.html" if request.htmx else "inspections/mobile_start.html"
-    context = {"places": places, "q": q, "searched": True}
-    if not request.htmx:
-        context.update(drafts=selectors.drafts_for(user=request.user), due=selectors.places_due(user=request.user),
-                       due_days=selectors.DUE_AFTER_DAYS, form=PlaceCreateForm())
-    return render(request, template, context)
+    if request.htmx and not q and request.GET.get("page"):
+        listing = selectors.mobile_places(user=request.user, place_type=request.GET.get("type", ""), page=request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "inspections/_place_more.html", {"listing": listing, "query": query.urlencode()})
+    places = selectors.with_last_inspection(selectors.place_list(user=request.user, q=q))[:30] if q else []
+    if request.htmx:
+        return render(request, "inspections/_place_results.html", {"places": places, "q": q, "searched": True})
+    return render(request, "inspections/mobile_start.html", _start_context(request, places=places, q=q, searched=bool(q)))
 
 
 @role_required(R.GRID_WORKER)
@@ -84,31 +91,77 @@ def place_new(request):
             inspection = services.inspection_start(inspector=request.user, place=place)
         except services.InspectionError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("inspections:place_history", pk=place.pk)
+            return redirect("inspections:mobile_place", pk=place.pk)
         except ValidationError as exc:
             for fld, errs in exc.message_dict.items():
                 form.add_error(None if fld == "__all__" else fld, errs)
         else:
             return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
-    return render(request, "inspections/mobile_start.html", {
-        "drafts": selectors.drafts_for(user=request.user), "due": selectors.places_due(user=request.user),
-        "due_days": selectors.DUE_AFTER_DAYS, "form": form, "show_new": True,
-    }, status=400)
+    return render(request, "inspections/mobile_start.html", _start_context(request, form=form, show_new=True), status=400)
+
+
+@offline_page  # opens without a signal (core/pwa.py)
+@role_required(R.GRID_WORKER)
+def mobile_place(request, pk):
+    """A place on the phone: start its short list (default), its full list or 综合巡查; 复查 of what failed last time."""
+    place = selectors.place_get_for_user(user=request.user, pk=pk)
+    return render(request, "inspections/mobile_place.html", {"place": place, **selectors.place_start(user=request.user, place=place)})
+
+
+def _opened(request, inspection):
+    if getattr(inspection, "kept_other", False):
+        messages.warning(request, _("You already have a draft of this place with answers (%(scene)s): here it is. "
+                                    "Submit it, or discard it to start another list.") % {"scene": inspection.scene.name})
+    return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
 
 
 @role_required(R.GRID_WORKER)
 @require_POST
 def inspection_start(request, pk):
+    """Start (or resume) an inspection of a place: the default list, or the one chosen (``scene``)."""
     place = selectors.place_get_for_user(user=request.user, pk=pk)
     try:
-        inspection = services.inspection_start(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None)
+        inspection = services.inspection_start(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None,
+                                               scene=request.POST.get("scene", "").strip() or None)
     except services.InspectionError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:mobile_start")
+        return redirect("inspections:mobile_place", pk=place.pk)
     except ValidationError:  # a malformed client UUID
         messages.error(request, _("The form was damaged; please start again."))
-        return redirect("inspections:mobile_start")
-    return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+        return redirect("inspections:mobile_place", pk=place.pk)
+    return _opened(request, inspection)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def place_reinspect(request, pk):
+    """复查 from a place: only the items that failed in its latest inspection."""
+    place = selectors.place_get_for_user(user=request.user, pk=pk)
+    try:
+        inspection = services.inspection_reinspect_place(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None)
+    except services.InspectionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inspections:mobile_place", pk=place.pk)
+    except ValidationError:
+        messages.error(request, _("The form was damaged; please start again."))
+        return redirect("inspections:mobile_place", pk=place.pk)
+    return _opened(request, inspection)
+
+
+@role_required(R.GRID_WORKER)
+@require_POST
+def inspection_reinspect(request, client_uuid):
+    """复查 from a submitted inspection: only its failed items, linked to it."""
+    previous = selectors.inspection_get_for_user(user=request.user, client_uuid=client_uuid)
+    try:
+        inspection = services.inspection_reinspect(inspector=request.user, previous=previous, client_uuid=request.POST.get("client_uuid") or None)
+    except services.InspectionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inspections:inspection", client_uuid=previous.client_uuid)
+    except ValidationError:
+        messages.error(request, _("The form was damaged; please start again."))
+        return redirect("inspections:inspection", client_uuid=previous.client_uuid)
+    return _opened(request, inspection)
 
 
 # =========================================================================== the inspection
@@ -122,6 +175,8 @@ def inspection_page(request, client_uuid):
         return _render_form(request, inspection)
     return render(request, "inspections/detail.html", {
         "inspection": inspection, "sections": selectors.inspection_answers(inspection=inspection, user=request.user),
+        "reinspections": selectors.reinspections_of(user=request.user, inspection=inspection),
+        "may_reinspect": getattr(getattr(request.user, "profile", None), "role", None) == R.GRID_WORKER and inspection.fail_count > 0,
     })
 
 
@@ -146,6 +201,7 @@ def _item_response(request, inspection, item, errors=None, saved=True, posted=No
     answered, total = selectors.inspection_progress(inspection=inspection)
     response["X-Inspection-Progress"] = f"{answered}/{total}"
     response["X-Inspection-Saved"] = "1" if saved else "0"
+    response["X-Inspection-Revision"] = str(inspection.revision)
     return response
 
 
@@ -165,7 +221,7 @@ def answer_save(request, client_uuid):
     form = AnswerForm(request.POST)
     if not form.is_valid():
         item_id = form.cleaned_data.get("item")
-        item = inspection.scene.items.filter(pk=item_id).first() if item_id else None
+        item = inspection.checklist_items().filter(pk=item_id).first() if item_id else None
         if item is None:
             return _error_response(services.InspectionError({"": form.error_messages_for_user()}))
         # E.g. a remark over its limit: say so on the item, keep what the page shows.
@@ -178,7 +234,7 @@ def answer_save(request, client_uuid):
             fail_reason=data["reason"], remark=data["remark"], fixed=data["fixed"],
         )
     except services.InspectionError as exc:
-        item = inspection.scene.items.filter(pk=data["item"]).first()
+        item = inspection.checklist_items().filter(pk=data["item"]).first()
         if item is None or item.code not in exc.problems:
             return _error_response(exc)
         return _item_response(request, inspection, item, errors=exc.problems[item.code], saved=False)
@@ -191,7 +247,7 @@ def photo_add(request, client_uuid):
     inspection = _own_draft(request, client_uuid)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        item = inspection.scene.items.filter(pk=request.POST.get("item") or 0).first() if (request.POST.get("item") or "").isdigit() else None
+        item = inspection.checklist_items().filter(pk=request.POST.get("item") or 0).first() if (request.POST.get("item") or "").isdigit() else None
         errors = [e for errs in form.errors.values() for e in errs]
         if item is None:
             return _error_response(services.InspectionError({"": errors}))
@@ -200,7 +256,7 @@ def photo_add(request, client_uuid):
     try:
         photo = services.inspection_photo_add(inspection=inspection, inspector=request.user, item_id=data["item"], stage=data["stage"], upload=data["photo"])
     except services.InspectionError as exc:
-        item = inspection.scene.items.filter(pk=data["item"]).first()
+        item = inspection.checklist_items().filter(pk=data["item"]).first()
         if item is None or item.code not in exc.problems:
             return _error_response(exc)
         return _item_response(request, inspection, item, errors=exc.problems[item.code], saved=False)
@@ -259,9 +315,69 @@ def inspection_submit(request, client_uuid):
     return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
 
 
+@role_required(R.GRID_WORKER)
+@require_POST
+def mark_rest(request, client_uuid):
+    """其余全部合格: every item still unanswered becomes "pass" (one write); given answers stay.
+
+    With JavaScript (``X-Requested-With: fetch``): the page posts its revision and the ids it
+    shows unanswered, and gets JSON back. Without: the button submits the whole checklist form
+    here, so the answers and photos on the page are kept first, then the rest are marked.
+    """
+    inspection = _own_draft(request, client_uuid)
+    is_fetch = request.headers.get("X-Requested-With") == "fetch"
+    raw_revision = request.POST.get("revision", "").strip()
+    if raw_revision and not raw_revision.isdigit():
+        problems = {"": [_("The form was damaged; please start again.")]}
+        if is_fetch:
+            return JsonResponse({"errors": problems[""]}, status=400)
+        return _render_form(request, inspection, problems=problems, status=400)
+    revision = int(raw_revision) if raw_revision else None
+    if not inspection.is_draft:  # a replay after the submit: nothing to mark, the record is shown
+        if is_fetch:
+            return JsonResponse({"errors": [_("This inspection has already been submitted; it can no longer be changed.")],
+                                 "url": reverse("inspections:inspection", args=[inspection.client_uuid])}, status=409)
+        return redirect("inspections:inspection", client_uuid=inspection.client_uuid)
+    answers, problems = {}, {}
+    if not is_fetch:
+        answers = posted_answers(request.POST)
+        form = SubmitForm(request.POST)
+        if form.is_valid() and form.cleaned_data["remark"]:
+            Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.DRAFT).update(remark=form.cleaned_data["remark"].strip()[:2000])
+            inspection.remark = form.cleaned_data["remark"].strip()[:2000]
+        for item_id, stage, upload in posted_photos(request.FILES):  # a photo taken on the page is never dropped
+            try:
+                services.inspection_photo_add(inspection=inspection, inspector=request.user, item_id=item_id, stage=stage, upload=upload)
+            except services.InspectionError as exc:
+                for key, msgs in exc.problems.items():
+                    problems.setdefault(key, []).extend(msgs)
+    item_ids = request.POST.getlist("items") if is_fetch and "items" in request.POST else None
+    try:
+        inspection, marked = services.inspection_mark_rest_passed(
+            inspection=inspection, inspector=request.user, revision=revision, item_ids=item_ids, answers=answers,
+        )
+    except services.InspectionError as exc:
+        stale = exc.code == "stale"
+        if is_fetch:
+            return JsonResponse({"errors": exc.messages, "stale": stale}, status=409 if stale else 400)
+        for key, msgs in exc.problems.items():
+            problems.setdefault(key, []).extend(msgs)
+        inspection.refresh_from_db()
+        if not stale:  # show what was posted (it was refused, not lost)
+            inspection.draft = {**inspection.draft, **_posted_by_code(inspection, answers)}
+        return _render_form(request, inspection, problems=problems, status=409 if stale else 400)
+    answered, total = selectors.inspection_progress(inspection=inspection)
+    if is_fetch:
+        return JsonResponse({"marked": marked, "answered": answered, "total": total, "revision": inspection.revision})
+    if problems:
+        return _render_form(request, inspection, problems=problems, status=400)
+    messages.success(request, ngettext("%(n)s item marked as passed.", "%(n)s items marked as passed.", len(marked)) % {"n": len(marked)})
+    return redirect(reverse("inspections:inspection", args=[inspection.client_uuid]) + "#submit-inspection")
+
+
 def _posted_by_code(inspection, answers: dict) -> dict:
     """Posted answers ({item id: entry}) keyed by item code, as the draft keeps them (for display only)."""
-    codes = dict(inspection.scene.items.values_list("pk", "code"))
+    codes = dict(inspection.checklist_items().values_list("pk", "code"))
     return {codes[int(k)]: v for k, v in answers.items() if k.isdigit() and int(k) in codes}
 
 

@@ -4,7 +4,7 @@ Pure conversion between a workbook and the checklist *spec* — the same dict sh
 ``inspections/data/checklist.json``::
 
     {"version": "2022.1", "title": "…",
-     "scenes": [{"code", "name", "place_types": [...]}, …],
+     "scenes": [{"code", "name", "kind", "place_types": [...]}, …],
      "items": [{"code", "department", "category", "title", "guidance", "severity", "legal_basis",
                 "fail_reasons": [...], "photo_required_on_fail", "on_discovery", "required",
                 "scenes": [...]}, …]}
@@ -21,9 +21,10 @@ Layout (XLSForm-compatible column names, so a real XForm can be generated later)
   ``select_one <code>_reasons`` row named ``<code>_reason`` and an ``image`` row named
   ``<code>_photo``, both ``relevant=${<code>} = 'fail'``. Form-level ``start``, ``end``,
   ``geopoint`` and ``text`` rows are written and ignored on import.
-* ``choices``: ``list_name, name, label, place_types``: the ``pfn`` list (pass / fail /
+* ``choices``: ``list_name, name, label, place_types, kind``: the ``pfn`` list (pass / fail /
   na), each item's ``<code>_reasons`` list, and the ``scenes`` list (name = scene code,
-  label = scene name, ``place_types`` space-separated).
+  label = scene name, ``place_types`` space-separated, ``kind`` = type / short / all; an
+  empty or missing ``kind`` is "type").
 * ``settings``: ``form_id, version, form_title, default_language``.
 """
 
@@ -45,7 +46,7 @@ SURVEY_COLUMNS = [
 ]
 REQUIRED_SURVEY_COLUMNS = ["type", "name", "label", "hint", "required", "relevant", "department", "category",
                            "on_discovery", "legal_basis", "severity", "photo_required"]
-CHOICES_COLUMNS = ["list_name", "name", "label", "place_types"]
+CHOICES_COLUMNS = ["list_name", "name", "label", "place_types", "kind"]
 SETTINGS_COLUMNS = ["form_id", "version", "form_title", "default_language"]
 METADATA_TYPES = {"start", "end", "today", "deviceid", "geopoint", "text", "note", "calculate"}
 YES = {"yes", "true", "true()", "1", "y", "是"}
@@ -132,12 +133,12 @@ def build_workbook(spec: dict, *, labels: dict | None = None) -> bytes:
         for n, reason in enumerate(item["fail_reasons"], start=1):
             choices.append([f"{item['code']}_reasons", f"r{n}", reason])
     for scene in spec["scenes"]:
-        choices.append([SCENES_LIST, scene["code"], scene["name"], " ".join(scene.get("place_types", []))])
+        choices.append([SCENES_LIST, scene["code"], scene["name"], " ".join(scene.get("place_types", [])), scene.get("kind") or "type"])
 
     settings.append(SETTINGS_COLUMNS)
     settings.append([FORM_ID, spec["version"], spec["title"], labels.get("language", "zh")])
 
-    for ws, widths in ((survey, [18, 16, 48, 40, 9, 18, 12, 11, 9, 12, 40, 9, 14, 30]), (choices, [20, 10, 40, 30]), (settings, [20, 12, 40, 16])):
+    for ws, widths in ((survey, [18, 16, 48, 40, 9, 18, 12, 11, 9, 12, 40, 9, 14, 30]), (choices, [20, 10, 40, 30, 8]), (settings, [20, 12, 40, 16])):
         for cell in ws[1]:
             cell.font = bold
         ws.freeze_panes = "A2"
@@ -206,6 +207,7 @@ def parse_workbook(upload) -> tuple[dict | None, Where, list[Problem]]:
 
     # choices: lists by name
     lists: dict[str, list[tuple[int, str, str, str]]] = {}
+    kinds: dict[tuple[str, str], str] = {}
     list_rows: dict[str, int] = {}
     for n, row in choices[1:]:
         if not any(v != "" for v in row):
@@ -223,6 +225,7 @@ def parse_workbook(upload) -> tuple[dict | None, Where, list[Problem]]:
             problems.append(Problem("choices", n, "name", _("“%(name)s” appears twice in the list “%(list)s”.") % {"name": name, "list": list_name}))
             continue
         lists.setdefault(list_name, []).append((n, name, label, _cell(row, c_cols, "place_types")))
+        kinds[(list_name, name)] = _cell(row, c_cols, "kind").strip().lower() or "type"
         list_rows.setdefault(list_name, n)
     pfn = [name for _n, name, _l, _p in lists.get(PFN, [])]
     if sorted(pfn) != sorted(RESULT_NAMES):
@@ -230,7 +233,8 @@ def parse_workbook(upload) -> tuple[dict | None, Where, list[Problem]]:
                                 _("The list “pfn” must hold exactly the choices pass, fail and na.")))
     for n, code, name, place_types in lists.get(SCENES_LIST, []):
         index = len(spec["scenes"])
-        spec["scenes"].append({"code": code, "name": name, "place_types": place_types.split()})
+        spec["scenes"].append({"code": code, "name": name, "kind": kinds.get((SCENES_LIST, code), "type"), "place_types": place_types.split()})
+        where.set(("scenes", index, "kind"), "choices", n, "kind")
         where.set(("scenes", index, "code"), "choices", n, "name")
         where.set(("scenes", index, "name"), "choices", n, "label")
         where.set(("scenes", index, "place_types"), "choices", n, "place_types")

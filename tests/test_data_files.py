@@ -199,7 +199,8 @@ def test_scenes(checklist):
     assert len(codes) == len(set(codes))
     assert set(codes) >= REQUIRED_SCENES
     for s in scenes:
-        assert set(s) == {"code", "name", "place_types"}
+        # kind: the full list of its place types, a short list of them, or every item (综合巡查).
+        assert set(s) == {"code", "name", "kind", "place_types"} and s["kind"] in {"type", "short", "all"}
         assert re.fullmatch(r"[a-z_]+", s["code"])
         assert _nonempty_chinese(s["name"])
         assert s["place_types"] and all(re.fullmatch(r"[a-z_]+", p) for p in s["place_types"])

@@ -57,7 +57,8 @@ def seed_inspections(ctx) -> int:
     if not CHECKLIST_JSON.exists():
         raise SeedError(f"{CHECKLIST_JSON} is missing: the checklist is needed to seed inspections")
     version = _checklist()
-    scenes = list(version.scenes.prefetch_related("items"))
+    # The full list of each kind of place (not its short list, nor 综合巡查): the inspections people file most.
+    scenes = list(version.scenes.filter(kind="type").prefetch_related("items"))
     scene_items = {s.pk: [(i.pk, i.category_id, i.department_id, tuple(i.fail_reasons) or ("不合格",)) for i in s.items.all()] for s in scenes}
     scene_by_type = {t: s for s in scenes for t in s.place_types}
     place_types = sorted(scene_by_type)

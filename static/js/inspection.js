@@ -37,6 +37,7 @@
   var form = document.getElementById("inspection-form");
   var pending = {};   // item id -> true while an answer waits for the network
   var sequence = {};  // item id -> last request number (stale responses are ignored)
+  var inflight = {};  // item id -> the promise of its latest save (whenSaved waits for them)
 
   function itemOf(el) { return el.closest ? el.closest(".item[data-item]") : null; }
   function state(item, text, cls) {
@@ -57,6 +58,13 @@
     box.dataset.answered = answered;
     box.querySelector("[data-progress-text]").textContent = answered + " / " + total;
     box.querySelector(".bar span").style.width = (total ? Math.round(100 * answered / total) : 0) + "%";
+    var rest = form.querySelectorAll(".item[data-item]").length - form.querySelectorAll(".pfn input:checked").length;
+    var button = document.getElementById("mark-rest");
+    if (button) {
+      var count = button.querySelector("[data-rest-count]");
+      if (count) { count.textContent = rest; }
+      button.hidden = rest <= 0;
+    }
     form.querySelectorAll("details[data-section]").forEach(function (section) {
       var count = section.querySelector("[data-section-count]");
       var n = section.querySelectorAll(".item").length, done = section.querySelectorAll(".pfn input:checked").length;
@@ -113,11 +121,20 @@
       headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" } });
   }
 
+  // The draft's revision: every save answers with the new one; "mark the rest" posts it, so a
+  // page that missed a change made elsewhere (another tab or phone) is refused, not applied.
+  function setRevision(value) {
+    var input = form.querySelector("[data-revision]"), n = parseInt(value, 10);
+    if (input && !isNaN(n) && n > (parseInt(input.value, 10) || 0)) { input.value = String(n); }
+  }
+
+  // Every answer goes to the server through this one function (the offline layer hooks in here).
   function saveAnswer(item) {
     var id = item.dataset.item, n = (sequence[id] || 0) + 1;
     sequence[id] = n;
     state(item, t("saving", "saving"));
-    return post(form.dataset.answerUrl, answerData(item)).then(function (response) {
+    var request = post(form.dataset.answerUrl, answerData(item)).then(function (response) {
+      setRevision(response.headers.get("X-Inspection-Revision"));
       return response.text().then(function (html) {
         if (sequence[id] !== n) { return; }  // a newer answer for this item is on its way
         delete pending[id];
@@ -140,6 +157,91 @@
       pending[id] = true;
       state(item, t("offline", "offline"), "offline");
     });
+    inflight[id] = request;
+    request.then(function () { if (inflight[id] === request) { delete inflight[id]; } });
+    return request;
+  }
+
+  // Resolves when every answer sent so far has had its answer (saved, refused or offline).
+  function whenSaved() {
+    return Promise.all(Object.keys(inflight).map(function (id) { return inflight[id]; })).then(function () {
+      return Object.keys(inflight).length ? whenSaved() : null;
+    });
+  }
+
+  // ---- 其余全部合格: every item still unanswered becomes "pass", in one request ---------------
+  function unanswered() {
+    return Array.prototype.filter.call(form.querySelectorAll(".item[data-item]"), function (item) {
+      return !item.querySelector(".pfn input:checked");
+    });
+  }
+
+  function markErrors(messages, reload) {
+    var box = document.querySelector("[data-mark-rest-errors]");
+    if (!box) { return; }
+    box.textContent = "";
+    (messages || []).forEach(function (m) { var p = document.createElement("div"); p.textContent = m; box.appendChild(p); });
+    if (reload) {
+      var a = document.createElement("a");
+      a.href = typeof reload === "string" ? reload : location.pathname;
+      a.textContent = t("reload", "Show the latest answers");
+      box.appendChild(a);
+    }
+  }
+
+  function markPassed(ids) {
+    ids.forEach(function (id) {
+      var item = document.getElementById("item-" + id);
+      var radio = item && item.querySelector(".pfn input[value=pass]");
+      if (!radio) { return; }
+      radio.checked = true;
+      toggle(item);
+      state(item, t("saved", "saved"));
+    });
+  }
+
+  // Everything answered: fold the finished departments and bring the submit button into view.
+  function showSubmit() {
+    form.querySelectorAll("details[data-section]").forEach(function (section) {
+      var done = complete(section);
+      section.dataset.complete = done ? "1" : "";
+      if (done && !section.classList.contains("has-error")) { section.open = false; }
+    });
+    var button = document.getElementById("submit-inspection");
+    var card = document.getElementById("submit-card") || button;
+    if (card) { card.scrollIntoView({ block: "center" }); }
+    if (button) { try { button.focus({ preventScroll: true }); } catch (e) { button.focus(); } }
+  }
+
+  function markRest(button) {
+    if (button.disabled) { return Promise.resolve(); }
+    button.disabled = true;
+    markErrors([]);
+    return whenSaved().then(function () {
+      var data = new FormData(), revision = form.querySelector("[data-revision]");
+      data.append("revision", revision ? revision.value : "");
+      unanswered().forEach(function (item) { data.append("items", item.dataset.item); });
+      return post(button.dataset.url, data);
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (response.ok) {
+          setRevision(body.revision);
+          markPassed(body.marked || []);
+          refreshProgress(body.answered + "/" + body.total);
+          showSubmit();
+        } else {
+          markErrors(body.errors, body.url || body.stale);
+        }
+      });
+    }).catch(function () {
+      // No signal: mark them here; the submit (or the offline outbox) carries every answer.
+      var ids = unanswered().map(function (item) { return item.dataset.item; });
+      markPassed(ids);
+      ids.forEach(function (id) { var item = document.getElementById("item-" + id); if (item) { state(item, t("offline", "offline"), "offline"); } });
+      refreshProgress();
+      form.dispatchEvent(new Event("change", { bubbles: true }));  // the phone keeps the page's answers
+      showSubmit();
+    }).then(function () { button.disabled = false; });
   }
 
   function uploadPhoto(item, input) {
@@ -205,6 +307,20 @@
         return response.text().then(function (html) { if (item) { replaceItem(item, html); } });
       }).catch(function () { if (item) { state(item, t("offline", "offline"), "offline"); } });
     });
+    var markButton = document.getElementById("mark-rest");
+    if (markButton) {
+      markButton.addEventListener("click", function (event) { event.preventDefault(); markRest(markButton); });
+    }
+    // A double tap on "submit" sends one request (the server would answer both with the same record).
+    var submitButton = document.getElementById("submit-inspection");
+    form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter !== submitButton) { return; }
+      if (form.dataset.submitting) { event.preventDefault(); return; }
+      if (event.defaultPrevented) { return; }
+      form.dataset.submitting = "1";
+      setTimeout(function () { delete form.dataset.submitting; }, 10000);
+    });
+    window.addEventListener("pageshow", function () { delete form.dataset.submitting; });
     window.addEventListener("online", retryPending);
     setInterval(retryPending, 15000);
     form.querySelectorAll(".item[data-item]").forEach(toggle);
@@ -213,5 +329,6 @@
     });
   }
 
+  if (form) { window.EcoInspection = { saveAnswer: saveAnswer, whenSaved: whenSaved, markRest: markRest }; }
   locate();
 })();

@@ -83,12 +83,9 @@ def published(reference):
 
 @pytest.fixture
 def full_published(reference):
-    """The real 2022.1 checklist, plus a scene of all 247 items for places of type "other"."""
-    spec = full_spec()
-    spec["scenes"].append({"code": "all", "name": "全量巡查", "place_types": ["other"]})
-    for item in spec["items"]:
-        item["scenes"].append("all")
-    return services.checklist_version_publish(version=services.checklist_create(spec=spec))
+    """The real 2022.1 checklist: a full and a short list per kind of place, and 综合巡查 (all 247
+    items, offered everywhere; the list of places of type "other")."""
+    return services.checklist_version_publish(version=services.checklist_create(spec=full_spec()))
 
 
 @pytest.fixture
@@ -119,12 +116,12 @@ def dept_users(tree, departments):
 
 
 def answer_all(inspection, worker, *, fail=(), na=(), fixed=(), photos=True):
-    """Answer every item of the scene through the services: pass unless listed in `fail` / `na`.
+    """Answer every item of the inspection through the services: pass unless listed in `fail` / `na`.
 
     Failed items get their first reason and (if `photos`) a photo; codes in `fixed`
     are fixed on the spot with an after photo.
     """
-    for n, item in enumerate(inspection.scene.items.order_by("order", "id")):
+    for n, item in enumerate(inspection.checklist_items().order_by("order", "id")):
         if item.code in fail:
             services.inspection_answer_save(inspection=inspection, inspector=worker, item_id=item.pk, result="fail",
                                             fail_reason=item.fail_reasons[0], fixed=item.code in fixed)

@@ -47,9 +47,12 @@ def test_the_2022_checklist_loads_with_247_items_59_on_discovery_13_departments(
     assert items.count() == 247
     assert items.filter(on_discovery=True).count() == 59
     assert items.values("department").distinct().count() == 13
-    assert version.scenes.count() == 9
+    # A full list and a short list per kind of place, and 综合巡查 with every item.
+    assert version.scenes.filter(kind=Scene.Kind.TYPE).count() == 9 and version.scenes.filter(kind=Scene.Kind.SHORT).count() == 9
     shop = version.scenes.get(code="shop")
     assert shop.place_types == ["shop"] and shop.items.filter(code="CGZF-001").exists()
+    everything = version.scenes.get(kind=Scene.Kind.ALL)
+    assert everything.items.count() == 247 and everything.place_types == ["other"]
 
 
 def test_export_then_import_gives_the_same_checklist(reference):

@@ -28,7 +28,7 @@ def test_opening_a_247_item_inspection_issues_a_constant_small_number_of_queries
     big_place = services.place_create(by=worker, name="全量巡查点", place_type="other", latitude=22.95, longitude=113.11)
     small_place = services.place_create(by=worker, name="丽豪水果店", place_type="shop", latitude=22.95, longitude=113.11)
     big = services.inspection_start(inspector=worker, place=big_place)
-    small = services.inspection_start(inspector=worker, place=small_place)
+    small = services.inspection_start(inspector=worker, place=small_place, scene="shop")  # the full list, not the short one
     assert big.scene.items.count() == 247 and small.scene.items.count() == 79
     answer_all(big, worker, fail={"XF-001", "SJJ-001"})
     client = login(worker)
@@ -51,7 +51,7 @@ def test_submitting_uses_batched_inserts_whatever_the_number_of_answers_and_fail
     """
     shop = services.place_create(by=worker, name="水果店", place_type="shop", latitude=22.95, longitude=113.11)
     other = services.place_create(by=worker, name="全量点", place_type="other", latitude=22.95, longitude=113.11)
-    small = services.inspection_start(inspector=worker, place=shop)
+    small = services.inspection_start(inspector=worker, place=shop, scene="shop")
     big = services.inspection_start(inspector=worker, place=other)
     codes = ["0702", "0799", "1308", "1306"]  # 消防设施, 消防安全其他, 文化娱乐场所, 公共场所卫生
     few = set()
@@ -138,24 +138,32 @@ def test_the_pick_a_place_page_and_a_submitted_inspection_issue_constant_queries
         for k in range(n):
             services.place_create(by=worker, name=f"店铺{k}-{n}", place_type="shop", latitude=22.95, longitude=113.11)
 
-    add_places(2)
+    add_places(22)  # 20 due (never inspected) and 2 others
     few = len(_queries(client, "/inspections/m/"))
     add_places(25)
-    # 1 session, 2 user, 3 profile, 4 scope paths, 5 my drafts, 6 places due (with grid and last inspection)
-    with django_assert_num_queries(6):
-        client.get("/inspections/m/")
-    assert few == 6
+    # 1 session, 2 user, 3 profile, 4 scope paths, 5 my drafts, 6 the kinds of place (chips),
+    # 7 places due (with grid, last inspection and its failures), 8 count and 9 page of the others
+    with django_assert_num_queries(9):
+        response = client.get("/inspections/m/")
+    assert few == 9
+    html = response.content.decode()
+    assert html.count('class="card place-card"') == 40 and 'id="more-places"' in html  # 20 due + a page of 20 others
+    # "Show more" (htmx): the next page of the others; the same queries but the drafts.
+    with django_assert_num_queries(8):
+        response = client.get("/inspections/m/places/?page=2", HTTP_HX_REQUEST="true")
+    assert response.content.decode().count('class="card place-card"') == 7
     # An htmx search: session, user, profile, scope paths, the places found (≤ 30)
     with django_assert_num_queries(5):
         response = client.get("/inspections/m/places/?q=店铺", HTTP_HX_REQUEST="true")
-    assert response.content.decode().count("place-card") == 27
+    assert response.content.decode().count('class="card place-card"') == 30  # the first 30 of 47
 
     place = Place.objects.first()
     inspection = services.inspection_start(inspector=worker, place=place)
     answer_all(inspection, worker, fail={"XF-001", "SJJ-001"})
     services.inspection_submit(inspection=inspection, inspector=worker, latitude=22.95, longitude=113.11)
-    # 1 session, 2 user, 3 profile, 4 scope paths, 5 the inspection (place, scene, version, grid, inspector),
-    # 6 its photos, 7 its answers with items, departments and cases
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 profile, 4 scope paths, 5 the inspection (place, scene, version, grid, inspector,
+    # the inspection it re-inspects), 6 its photos, 7 its answers with items, departments and cases,
+    # 8 its re-inspections (复查)
+    with django_assert_num_queries(8):
         response = client.get(f"/inspections/i/{inspection.client_uuid}/")
     assert response.content.decode().count('class="item"') == 7
