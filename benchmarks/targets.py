@@ -74,14 +74,14 @@ def case_list_target(u) -> PageTarget:
     return PageTarget(base, deep, rows, following.number if following is not None else "")
 
 
-# --- the dispatcher workbench (dispatch:workbench), keyset on (handle_deadline, id) ----------------
+# --- the dispatcher workbench (dispatch:workbench), keyset on (running deadline, -id) -------------
 
 def workbench_target(u) -> PageTarget:
     base = url("dispatch:workbench")
     from dispatch import selectors
 
-    tiers = selectors.role_tiers(u)
-    qs = selectors.dispatcher_cases(user=u).filter(tier__in=tiers, handle_deadline__isnull=False).order_by("handle_deadline", "id")
+    # The default list: every tier the officer may act on, most urgent first (as the page orders it).
+    qs = selectors.most_urgent_first(selectors.dispatcher_cases(user=u).filter(tier__in=selectors.queue_tiers(u)))
     rows = qs.count()
     middle = qs[rows // 2] if rows else None
     param = getattr(selectors, "CURSOR_PARAM", "after")

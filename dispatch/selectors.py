@@ -105,6 +105,11 @@ def urgency_key():
     )
 
 
+def most_urgent_first(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """The lists' order: (running deadline, -id), with the key as ``urgency_key`` (for cursors)."""
+    return qs.annotate(urgency_key=urgency_key()).order_by("urgency_key", "-id")
+
+
 @dataclass
 class Page:
     rows: list
@@ -132,12 +137,12 @@ def keyset_page(qs: QuerySet[Case], *, cursor: str = "", size: int = PAGE_SIZE) 
     """One page, most urgent first: ordered by (running deadline, -id), i.e. overdue and nearest
     deadline first, the newest first among equals and among cases without a running deadline.
     One query, the same for page 1 and page 10 000 (a damaged cursor starts from the top)."""
-    qs = qs.annotate(urgency_key=urgency_key())
+    qs = most_urgent_first(qs)
     key = decode_cursor(cursor) if cursor else None
     if key is not None:
         when, pk = key
         qs = qs.filter(Q(urgency_key__gt=when) | Q(urgency_key=when, id__lt=pk))
-    rows = list(qs.order_by("urgency_key", "-id")[: size + 1])
+    rows = list(qs[: size + 1])
     page = Page(rows=rows[:size])
     if len(rows) > size:
         page.next_cursor = encode_cursor(rows[size - 1])
