@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case as When_, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase, Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -94,7 +94,7 @@ def urgency_key():
     """The deadline that runs now, as the lists sort by it: acceptance before 签收 (an unrouted
     case counts from its report: it waits for a dispatcher), handling after; none afterwards."""
     return Coalesce(
-        When_(
+        DbCase(
             When(status__in=PRE_ACCEPT, then=Coalesce("accept_deadline", "created_at")),
             When(status=S.ACCEPTED, then=F("handle_deadline")),
             default=Value(None, output_field=DateTimeField()),
