@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import HiddenErrorsShownMixin
 
 from .models import Case, Urgency
-from .selectors import case_get_for_user, category_choices
+from .selectors import case_get_for_user, category_active
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -35,13 +35,30 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
 
 
+class CategoryField(forms.Field):
+    """An active 小类 by its primary key, looked up in the per-process category catalogue
+    (cases.selectors.category_catalogue): choosing a category costs the report no query."""
+
+    default_error_messages = {"invalid_choice": _("Choose a case category from the list.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        category = category_active(value)
+        if category is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return category
+
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)
+
+
 class CaseReportForm(HiddenErrorsShownMixin, forms.Form):
     """The phone's report form (上报). Photos are uploaded one by one while it is being
     filled in (PendingUpload, keyed by ``client_uuid``); posted photos are accepted too."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    category = forms.ModelChoiceField(
-        queryset=category_choices(),
+    category = CategoryField(
         label=_("Category"),
         error_messages={
             "required": _("Choose a case category."),

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import refdata
 from core.models import TimeStampedModel
 
 from .states import CaseStatus
@@ -33,6 +34,30 @@ class Tier(models.IntegerChoices):
     GRID = 4, _("Grid")  # 网格
 
 
+# The per-process set of case categories (core/refdata.py): the report form reads it instead of
+# querying the categories on every request. Saves and deletes bump it (cases/apps.py tracks the
+# model); the writes that skip the model signals bump it in CaseCategoryQuerySet.
+CATEGORIES_REFDATA = "categories"
+
+
+class CaseCategoryQuerySet(models.QuerySet):
+    """Bulk writes (``update``, ``bulk_update``, ``bulk_create``) send no model signals, so they
+    bump the categories' stamp themselves: a category retired with ``.update(is_active=False)``
+    is gone from every process's report form at the next request."""
+
+    def update(self, **kwargs):  # bulk_update() ends here too
+        count = super().update(**kwargs)
+        if count:
+            refdata.bump(CATEGORIES_REFDATA)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            refdata.bump(CATEGORIES_REFDATA)
+        return created
+
+
 class CaseCategory(TimeStampedModel):
     """事件分类: 大类 (two-digit code, no parent) and 小类 (four-digit code under a 大类)."""
 
@@ -45,6 +70,8 @@ class CaseCategory(TimeStampedModel):
     default_urgency = models.CharField(_("default urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     phrases = models.JSONField(_("description phrases"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CaseCategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case category")

@@ -273,15 +273,52 @@ class CategoryGroup:
     subs: list[CaseCategory]
 
 
-def category_picker(*, user) -> tuple[list[CategoryGroup], list[CaseCategory]]:
-    """Active 小类 grouped by 大类, and the user's recent choices (two queries)."""
+@dataclass(frozen=True)
+class CategoryCatalogue:
+    """The active 小类 grouped by 大类, as the report form offers them.
+
+    Kept per process (core/refdata.py, stamp ``categories``): a report reads it without a query.
+    Its categories are shared by every request of the process: read-only.
+    """
+
+    groups: list[CategoryGroup]
+    by_id: dict[int, CaseCategory]
+    meta: dict[str, dict]  # pk -> the form's phrases / 发现即办 / name (for the page's script)
+
+
+def category_catalogue() -> CategoryCatalogue:
+    from core import refdata
+
+    from .models import CATEGORIES_REFDATA
+
+    return refdata.cached(CATEGORIES_REFDATA, _category_catalogue_build)
+
+
+def _category_catalogue_build() -> CategoryCatalogue:
     subs = list(category_choices())
     groups: dict[int, CategoryGroup] = {}
     for sub in subs:
         groups.setdefault(sub.parent_id, CategoryGroup(major=sub.parent, subs=[])).subs.append(sub)
-    by_id = {c.pk: c for c in subs}
-    recent = [by_id[pk] for pk in category_recent_ids(user=user) if pk in by_id]
-    return list(groups.values()), recent
+    return CategoryCatalogue(
+        groups=list(groups.values()),
+        by_id={c.pk: c for c in subs},
+        meta={str(c.pk): {"phrases": list(c.phrases or []), "od": c.on_discovery, "name": c.name, "code": c.code} for c in subs},
+    )
+
+
+def category_active(pk) -> CaseCategory | None:
+    """An active 小类 by primary key, from the per-process catalogue (no query)."""
+    try:
+        return category_catalogue().by_id.get(int(str(pk)))
+    except (TypeError, ValueError):
+        return None
+
+
+def category_picker(*, user) -> tuple[list[CategoryGroup], list[CaseCategory]]:
+    """Active 小类 grouped by 大类 (kept per process), and the user's recent choices (one query)."""
+    catalogue = category_catalogue()
+    recent = [catalogue.by_id[pk] for pk in category_recent_ids(user=user) if pk in catalogue.by_id]
+    return catalogue.groups, recent
 
 
 def category_recent_ids(*, user, limit: int = 6) -> list[int]:
