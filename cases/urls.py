@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("report/", views.report, name="report"),
     path("report/duplicates/", views.duplicates, name="duplicates"),
+    path("report/address/", views.report_address, name="report_address"),
     path("uploads/", views.upload_create, name="upload"),
     path("uploads/<int:pk>/delete/", views.upload_delete, name="upload_delete"),
     path("uploads/<int:pk>/thumb/", views.upload_thumbnail, name="upload_thumb"),

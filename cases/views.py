@@ -26,6 +26,7 @@ from grids.models import StaffProfile
 
 from . import selectors, services
 from .actions import action_url
+from .addresses import AddressGuess, address_near
 from .forms import REPORT_ERROR_FIELDS, CaseActionForm, CaseFilterForm, CaseReportForm, CategoryImportForm, VerifyForm
 from .models import Case, CaseAttachment, PendingUpload
 from .photo_groups import photo_groups
@@ -87,14 +88,17 @@ def report(request):
             # same case, even if the form would no longer pass (e.g. its category was retired since).
             messages.info(request, _("This report was already received as case %(number)s.") % {"number": done.number})
             return redirect("cases:detail", done.number)
-        if form_uuid is not None:
-            # Photos posted with the form (no JavaScript) are kept even if the form has errors.
+        report_files = request.FILES.getlist("photos") + request.FILES.getlist("videos")
+        after_files = request.FILES.getlist("after_photos")
+        if form_uuid is not None and report_files:
+            # Photos posted with the form (no JavaScript, or sent from the phone's outbox) are
+            # kept even if the form has errors.
             photo_errors = services.pending_upload_stash(
-                user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.REPORT,
-                files=request.FILES.getlist("photos") + request.FILES.getlist("videos"),
+                user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.REPORT, files=report_files,
             )
+        if form_uuid is not None and after_files:
             after_errors = services.pending_upload_stash(
-                user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.AFTER, files=request.FILES.getlist("after_photos"),
+                user=request.user, form_uuid=form_uuid, slot=PendingUpload.Slot.AFTER, files=after_files,
             )
         if form.is_valid() and not photo_errors and not after_errors:
             data = form.cleaned_data
@@ -135,10 +139,24 @@ def report(request):
         "after_errors": after_errors,
         "map_region": _map_region_code(request.user),
         "is_hotline": source == Case.Source.HOTLINE,
-        "category_meta": _json_for_script({str(c.pk): {"phrases": c.phrases, "od": c.on_discovery, "name": c.name} for g in groups for c in g.subs}),
+        "category_meta": _json_for_script(selectors.category_catalogue().meta),
         "self_handle_minutes": settings.ECOGRID_SELF_HANDLE_MINUTES,
         "max_mb": settings.EVIDENCE_MAX_IMAGE_MB,
     })
+
+
+@role_required(*REPORTER_ROLES)
+@require_GET
+def report_address(request):
+    """JSON for the report form: an address for the point, from the district's own places and
+    grids (cases/addresses.py), inside the user's jurisdiction. Bad input answers an empty guess."""
+    try:
+        lat, lng = float(request.GET.get("latitude", "")), float(request.GET.get("longitude", ""))
+    except ValueError:
+        return JsonResponse(AddressGuess().as_json())
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also NaN
+        return JsonResponse(AddressGuess().as_json())
+    return JsonResponse(address_near(user=request.user, latitude=lat, longitude=lng).as_json())
 
 
 @role_required(*ALL_ROLES)

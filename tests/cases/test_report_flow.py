@@ -202,7 +202,7 @@ def test_fixed_on_the_spot_needs_an_after_photo_and_keeps_the_rest(login, users,
 
 def test_fixed_on_the_spot_is_refused_for_a_category_that_must_be_dispatched(login, users, categories):
     response = login(users["grid_worker"]).post(REPORT, form_data(categories, fixed_on_spot="on"))
-    assert "该分类不能现场处置，必须派遣处理。" in response.content.decode()
+    assert "该分类不属于发现即办，必须派遣处理。" in response.content.decode()
     assert Case.objects.count() == 0
 
 

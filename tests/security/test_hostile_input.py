@@ -221,6 +221,7 @@ FILTERS: dict[str, Filter] = {
     "my cases": Filter(lambda w: reverse("cases:mine"), "grid_worker", {"after": "text"}),
     "report page (resume)": Filter(lambda w: reverse("cases:report"), "grid_worker", {"uuid": "uuid"}),
     "duplicate hint": Filter(lambda w: reverse("cases:duplicates"), "grid_worker", {"category": "int", "latitude": "coord", "longitude": "coord"}),
+    "address hint": Filter(lambda w: reverse("cases:report_address"), "grid_worker", {"latitude": "coord", "longitude": "coord"}),
     "workbench": Filter(lambda w: reverse("dispatch:workbench"), "street_officer",
                         {"tier": "int", "status": "choice", "category": "choice", "department": "choice", "region": "choice", "overdue": "choice", "after": "text"}),
     "workbench counters": Filter(lambda w: reverse("dispatch:counters"), "street_officer", {"tier": "int"}),

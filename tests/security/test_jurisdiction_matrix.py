@@ -78,6 +78,13 @@ def _duplicate_queries(world):
             for o in world.of_kind("case")]
 
 
+def _address_queries(world):
+    """The report form's address look-up, asked at every place and case of the world: it may name
+    only places the role may see (an out-of-scope point answers with its grid's name)."""
+    return [{"latitude": str(o.instance.latitude), "longitude": str(o.instance.longitude)}
+            for o in world.objects if o.kind in ("place", "case") and o.instance.latitude is not None]
+
+
 SEARCH = lambda world: [{}, {"q": "LEAK"}]  # noqa: E731
 ALL_TABS = lambda world: [{"tab": t} for t in ("to_accept", "in_progress", "handled", "overdue", "done")]  # noqa: E731
 CASE_FILTERS = lambda world: [{}, {"status": "accepted"}, {"source": "hotline"}]  # noqa: E731
@@ -118,6 +125,7 @@ PAGES: dict[str, Page] = {
     "cases:list": logged_in(crawl=CASE_FILTERS),
     "cases:report": logged_in(),
     "cases:duplicates": logged_in(crawl=_duplicate_queries),
+    "cases:report_address": logged_in(crawl=_address_queries),
     "cases:upload": logged_in(),
     "cases:upload_delete": obj("pending_upload", "owner"),
     "cases:upload_thumb": obj("pending_upload", "owner"),
