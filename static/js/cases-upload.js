@@ -1,4 +1,5 @@
-// Photo/video pickers that upload each file as soon as it is chosen (cases app).
+// Photo/video pickers that upload each file as soon as it is chosen (cases app): 拍照 (the
+// camera), 相册 (the gallery) and a short video, each an <input type=file> behind a big label.
 // Each file goes to the pending-upload endpoint keyed by the form's UUID, so a bad
 // submit or a dropped network loses nothing; the server checks every file by content
 // and a bad one gets its message next to the picker. Files that could not be sent
@@ -37,7 +38,21 @@
     var list = box.querySelector(".uploads");
     var item = document.createElement("li");
     item.className = "upload busy";
-    item.textContent = (box.dataset.msgUploading || "…") + " " + file.name;
+    // The photo shows at once (a local preview) while it is being sent.
+    var preview = null;
+    if (window.URL && URL.createObjectURL && /^image\//.test(file.type || "")) {
+      preview = URL.createObjectURL(file);
+      var img = document.createElement("img");
+      img.src = preview;
+      img.alt = "";
+      img.width = 88;
+      img.height = 88;
+      item.appendChild(img);
+    }
+    var note = document.createElement("span");
+    note.className = "small name";
+    note.textContent = (box.dataset.msgUploading || "…") + " " + file.name;
+    item.appendChild(note);
     list.appendChild(item);
     var data = new FormData();
     data.append("file", file);
@@ -62,7 +77,10 @@
       item.remove();
       addError(box, file.name + ": " + (box.dataset.msgOffline || "offline"));
       return file; // keep it in the input: it will be posted with the form
-    }).finally(function () { busy(form, -1); });
+    }).finally(function () {
+      if (preview) { URL.revokeObjectURL(preview); }
+      busy(form, -1);
+    });
   }
 
   function onChange(event) {
@@ -88,8 +106,20 @@
     var button = event.target.closest("[data-remove-url]");
     if (!button) { return; }
     event.preventDefault();
+    var box = button.closest(".uploader");
+    var failed = function () {
+      button.disabled = false;
+      if (box) { addError(box, box.dataset.msgRemoveFailed || "!"); }
+    };
+    button.disabled = true;
     fetch(button.dataset.removeUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
-      .then(function (response) { if (response.ok) { button.closest("li").remove(); } });
+      .then(function (response) {
+        if (!response.ok) { failed(); return; }
+        button.closest("li").remove();
+        // Keep the focus in the picker (the removed button took it with it).
+        var next = box && box.querySelector("[data-remove-url], .photo-btn");
+        if (next) { (next.tagName === "LABEL" ? document.getElementById(next.htmlFor) || next : next).focus(); }
+      }, failed);
   }
 
   function onSubmit(event) {
