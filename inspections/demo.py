@@ -33,7 +33,7 @@ from grids.models import Region, StaffProfile
 from grids.services import staff_create
 
 from . import services
-from .models import Answer, ChecklistVersion, Inspection, InspectionPhoto, Place, Result
+from .models import Answer, ChecklistVersion, Inspection, InspectionPhoto, Place, Result, Scene
 
 User = get_user_model()
 DATA = Path(__file__).resolve().parent / "data" / "checklist.json"
@@ -105,11 +105,12 @@ def seed(ctx):
     places = _places()
     created = _history(version, places)
     draft = _draft_in_progress(places)
+    again = _reinspection(places)
     ctx.say(
         f"Inspections: checklist {version.label} ({version.items.count()} items, {version.scenes.count()} scenes), "
         f"{Place.objects.count()} places, {Inspection.objects.filter(status=Inspection.Status.SUBMITTED).count()} submitted inspections "
         f"({created} new), {Answer.objects.count()} answers, {Answer.objects.exclude(case=None).count()} cases from failed items"
-        + (", 1 draft in progress" if draft else "")
+        + (", 1 draft in progress" if draft else "") + (", 1 re-inspection (复查)" if again else "")
     )
 
 
@@ -123,7 +124,16 @@ def _checklist(ctx) -> ChecklistVersion:
         with transaction.atomic():
             version = services.checklist_create(spec=spec)
             version = services.checklist_version_publish(version=version)
-    return version
+    elif version.status == ChecklistVersion.Status.PUBLISHED and not version.scenes.filter(kind=Scene.Kind.SHORT).exists():
+        # Seeded before the short lists existed: a published version never changes, so they come
+        # as the next version (its history stays on the one it was answered against).
+        label = f"{spec['version']}-short"
+        newer = ChecklistVersion.objects.filter(label=label).first()
+        if newer is None:
+            with transaction.atomic():
+                newer = services.checklist_version_publish(version=services.checklist_create(spec={**spec, "version": label}))
+        return newer
+    return ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first() or version
 
 
 def _grid_box(grid: Region):
@@ -307,3 +317,30 @@ def _draft_in_progress(places: list[Place]) -> Inspection | None:
         for item in list(inspection.checklist_items().order_by("order", "id"))[:8]:
             services.inspection_answer_save(inspection=inspection, inspector=worker, item_id=item.pk, result=Result.PASS)
     return inspection if inspection.is_draft else None
+
+
+def _reinspection(places: list[Place]) -> Inspection | None:
+    """A 复查 by lihao_grid01 of a place in their grid whose latest inspection found failures: only
+    those items, all fixed now (the records link to each other)."""
+    worker = User.objects.filter(username="lihao_grid01").first()
+    client_uuid = uuid.uuid5(NAMESPACE, "reinspection-lihao")
+    existing = Inspection.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None or worker is None:
+        return existing
+    for place in places:
+        if place.grid.code != "440604011001001" or place.name == "丽豪水果店":
+            continue
+        latest = place.inspections.filter(status=Inspection.Status.SUBMITTED).order_by("-submitted_at", "-id").first()
+        if latest is None or not latest.fail_count or latest.reinspections.exists():
+            continue
+        try:
+            again = services.inspection_reinspect(inspector=worker, previous=latest, client_uuid=client_uuid)
+        except services.InspectionError:
+            continue
+        if not again.is_draft or again.client_uuid != client_uuid:
+            continue
+        services.inspection_mark_rest_passed(inspection=again, inspector=worker)
+        again, _created = services.inspection_submit(inspection=again, inspector=worker, latitude=place.latitude, longitude=place.longitude,
+                                                     remark="复查：上次不合格事项已全部整改")
+        return again
+    return None
