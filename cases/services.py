@@ -576,14 +576,18 @@ def case_submit(
     source: str = Case.Source.GRID_WORKER,
     fixed_on_spot: bool = False,
     handling_note: str = "",
+    looked_up: bool = False,
 ) -> tuple[Case, bool]:
     """The phone's report form: report with the photos uploaded for this form, and
     optionally close it at once as handled on the spot (发现即办) with the after-photos.
 
     Idempotent by ``client_uuid``: a double tap or a retry returns the same case.
     Nothing is written unless everything succeeds; pending photos stay for a retry.
+    ``looked_up``: the caller has just found no case of this reporter with this UUID (the
+    report view does, to answer a replay), so the look-up is not made twice; someone else's
+    case with it is still refused, by the unique constraint (see _case_report_new).
     """
-    existing = Case.objects.filter(client_uuid=client_uuid).first()
+    existing = None if looked_up else Case.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         return _replayed(existing, reporter), False
     pendings = list(PendingUpload.objects.filter(user=reporter, form_uuid=client_uuid).order_by("created_at", "id"))

@@ -108,6 +108,7 @@ def report(request):
                     description=data["description"], latitude=data["latitude"], longitude=data["longitude"],
                     address=data["address"], urgency=data["urgency"] or None, place_name=data["place_name"],
                     source=source, fixed_on_spot=data["fixed_on_spot"], handling_note=data["handling_note"],
+                    looked_up=form_uuid == data["client_uuid"],  # no case of mine with it (above)
                 )
             except CaseActionError as exc:
                 form.add_error(REPORT_ERROR_FIELDS.get(exc.code), exc.messages)
