@@ -114,3 +114,25 @@ def test_expected_console_errors_can_be_tolerated_for_a_block(new_page, live_ser
     page.wait_for_timeout(100)
     with pytest.raises(JourneyError, match="ERR_INTERNET_DISCONNECTED"):
         j.finish()
+
+
+def test_the_table_and_the_json_say_what_each_journey_measured(tmp_path, monkeypatch):
+    import json
+
+    from tests.journeys import harness
+
+    met = harness.Result("report", "a", taps=5, fields=1, seconds=3.04, outcome="passed",
+                         goals=[harness.Goal("report", taps=6, seen_taps=5, met=True), harness.Goal("measured only", seen_taps=2)])
+    missed = harness.Result("officer-loop", "b", taps=4, seconds=12.0, outcome="FAILED",
+                            goals=[harness.Goal("dispatch", taps=3, seen_taps=4, met=False)])
+    monkeypatch.setattr(harness, "RESULTS", [met, missed])
+    monkeypatch.setattr(harness, "TEST_SECONDS", {"a": 10.0, "b": 20.0})
+    lines = harness.table()
+    assert lines[0].split() == ["journey", "taps", "fields", "seconds", "goal", "result"]
+    assert lines[2].split()[:4] == ["report", "5", "1", "3.0"] and "report: 5/≤6 taps met" in lines[2] and "measured" not in lines[2]
+    assert "dispatch: 4/≤3 taps MISSED" in lines[3] and lines[3].endswith("FAILED")
+    assert "2 journeys, 15.0 s in the browser, 30.0 s with set-up (budget 300 s)" in lines[4]
+    data = json.loads(harness.write_json(tmp_path / "j.json").read_text(encoding="utf-8"))
+    assert [r["journey"] for r in data["journeys"]] == ["report", "officer-loop"] and data["test_seconds"] == 30.0
+    assert data["journeys"][0]["goals"][1] == {"label": "measured only", "taps": None, "fields": None, "seen_taps": 2,
+                                               "seen_fields": 0, "met": None}
