@@ -61,8 +61,8 @@ class ChecklistItemAdmin(LockedWhenPublished, admin.ModelAdmin):
 
 @admin.register(Scene)
 class SceneAdmin(LockedWhenPublished, admin.ModelAdmin):
-    list_display = ["name", "code", "version"]
-    list_filter = ["version"]
+    list_display = ["name", "code", "kind", "version"]
+    list_filter = ["version", "kind"]
     filter_horizontal = ["items"]
     readonly_fields = ["version"]
 

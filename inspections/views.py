@@ -363,8 +363,10 @@ def mark_rest(request, client_uuid):
         for key, msgs in exc.problems.items():
             problems.setdefault(key, []).extend(msgs)
         inspection.refresh_from_db()
-        if not stale:  # show what was posted (it was refused, not lost)
-            inspection.draft = {**inspection.draft, **_posted_by_code(inspection, answers)}
+        posted = _posted_by_code(inspection, answers)
+        if stale:  # the latest answers, and what was posted where the server has none yet (nothing lost)
+            posted = {code: entry for code, entry in posted.items() if not (inspection.draft.get(code) or {}).get("result")}
+        inspection.draft = {**inspection.draft, **posted}  # for display: it was refused, not saved
         return _render_form(request, inspection, problems=problems, status=409 if stale else 400)
     answered, total = selectors.inspection_progress(inspection=inspection)
     if is_fetch:

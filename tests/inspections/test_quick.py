@@ -167,6 +167,19 @@ def test_without_javascript_the_button_keeps_the_posted_answers_and_photo_then_m
     assert "“编造的原因”不是该事项的不合格原因选项。" in html and "写了备注" in html
     assert _reload(second).draft == {}
 
+    # A stale page (another tab answered since): refused with 409; the page shows the newer answer
+    # and keeps what this page posted where the server has none.
+    sjj = _item(second, "SJJ-001")
+    services.inspection_answer_save(inspection=second, inspector=worker, item_id=sjj.pk, result="na")
+    response = client.post(f"/inspections/i/{second.client_uuid}/mark-rest/", {
+        "revision": "0", f"result_{sjj.pk}": "pass", f"result_{xf2.pk}": "fail", f"reason_{xf2.pk}": xf2.fail_reasons[0],
+    })
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "已在别处" in html
+    assert f'name="result_{sjj.pk}" value="na" checked' in html and f'name="result_{xf2.pk}" value="fail" checked' in html
+    assert _reload(second).draft == {"SJJ-001": {"result": "na"}}
+
 
 def test_mark_the_rest_of_a_foreign_or_someone_elses_inspection_is_a_404(published, place, worker, login, tree, other_place, users):
     inspection = services.inspection_start(inspector=worker, place=place)
