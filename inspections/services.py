@@ -631,13 +631,8 @@ def inspection_mark_rest_passed(
     if item_ids is not None:
         only = set()
         for raw in item_ids:
-            try:
-                item = by_id.get(int(raw))
-            except (TypeError, ValueError):
-                item = None
-            if item is None:
-                problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw})
-            else:
+            item = _posted_item(by_id, raw, problems)
+            if item is not None:
                 only.add(item.pk)
     entries = _posted_entries(by_id, answers or {}, problems)
     if any(problems.values()):
@@ -664,16 +659,23 @@ def inspection_mark_rest_passed(
     return locked, marked
 
 
+def _posted_item(by_id: dict, raw_id, problems: dict):
+    """The checklist item a posted id names, or None with the problem recorded."""
+    try:
+        item = by_id.get(int(raw_id))
+    except (TypeError, ValueError):
+        item = None
+    if item is None:
+        problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw_id})
+    return item
+
+
 def _posted_entries(by_id: dict, answers: dict, problems: dict) -> dict[str, dict]:
     """Posted answers ({item id: values}) checked and keyed by item code; problems collected."""
     entries = {}
     for raw_id, values in answers.items():
-        try:
-            item = by_id.get(int(raw_id))
-        except (TypeError, ValueError):
-            item = None
+        item = _posted_item(by_id, raw_id, problems)
         if item is None:
-            problems.setdefault("", []).append(_("Unknown item %(id)s: it is not part of this inspection's checklist.") % {"id": raw_id})
             continue
         if not (values.get("result") or values.get("remark")):
             continue

@@ -108,7 +108,17 @@ def mobile_place(request, pk):
     return render(request, "inspections/mobile_place.html", {"place": place, **selectors.place_start(user=request.user, place=place)})
 
 
-def _opened(request, inspection):
+def _open(request, start, *, back):
+    """Run `start()` (a service that starts or resumes a draft) and open the draft; a refusal
+    or a damaged client UUID goes back to `back` (a redirect) with its message."""
+    try:
+        inspection = start()
+    except services.InspectionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    except ValidationError:  # a malformed client UUID
+        messages.error(request, _("The form was damaged; please start again."))
+        return back
     if getattr(inspection, "kept_other", False):
         messages.warning(request, _("You already have a draft of this place with answers (%(scene)s): here it is. "
                                     "Submit it, or discard it to start another list.") % {"scene": inspection.scene.name})
@@ -120,16 +130,10 @@ def _opened(request, inspection):
 def inspection_start(request, pk):
     """Start (or resume) an inspection of a place: the default list, or the one chosen (``scene``)."""
     place = selectors.place_get_for_user(user=request.user, pk=pk)
-    try:
-        inspection = services.inspection_start(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None,
-                                               scene=request.POST.get("scene", "").strip() or None)
-    except services.InspectionError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:mobile_place", pk=place.pk)
-    except ValidationError:  # a malformed client UUID
-        messages.error(request, _("The form was damaged; please start again."))
-        return redirect("inspections:mobile_place", pk=place.pk)
-    return _opened(request, inspection)
+    return _open(request, lambda: services.inspection_start(
+        inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None,
+        scene=request.POST.get("scene", "").strip() or None,
+    ), back=redirect("inspections:mobile_place", pk=place.pk))
 
 
 @role_required(R.GRID_WORKER)
@@ -137,15 +141,9 @@ def inspection_start(request, pk):
 def place_reinspect(request, pk):
     """复查 from a place: only the items that failed in its latest inspection."""
     place = selectors.place_get_for_user(user=request.user, pk=pk)
-    try:
-        inspection = services.inspection_reinspect_place(inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None)
-    except services.InspectionError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:mobile_place", pk=place.pk)
-    except ValidationError:
-        messages.error(request, _("The form was damaged; please start again."))
-        return redirect("inspections:mobile_place", pk=place.pk)
-    return _opened(request, inspection)
+    return _open(request, lambda: services.inspection_reinspect_place(
+        inspector=request.user, place=place, client_uuid=request.POST.get("client_uuid") or None,
+    ), back=redirect("inspections:mobile_place", pk=place.pk))
 
 
 @role_required(R.GRID_WORKER)
@@ -153,15 +151,9 @@ def place_reinspect(request, pk):
 def inspection_reinspect(request, client_uuid):
     """复查 from a submitted inspection: only its failed items, linked to it."""
     previous = selectors.inspection_get_for_user(user=request.user, client_uuid=client_uuid)
-    try:
-        inspection = services.inspection_reinspect(inspector=request.user, previous=previous, client_uuid=request.POST.get("client_uuid") or None)
-    except services.InspectionError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:inspection", client_uuid=previous.client_uuid)
-    except ValidationError:
-        messages.error(request, _("The form was damaged; please start again."))
-        return redirect("inspections:inspection", client_uuid=previous.client_uuid)
-    return _opened(request, inspection)
+    return _open(request, lambda: services.inspection_reinspect(
+        inspector=request.user, previous=previous, client_uuid=request.POST.get("client_uuid") or None,
+    ), back=redirect("inspections:inspection", client_uuid=previous.client_uuid))
 
 
 # =========================================================================== the inspection
