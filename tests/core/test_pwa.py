@@ -58,6 +58,15 @@ def test_every_page_links_the_manifest_the_offline_script_and_the_outbox_badge(l
     assert text["waiting"] == "等待网络" and text["refused"] == "未被接受"  # the JS messages, translated
 
 
+def test_the_brand_links_to_the_role_home_not_to_the_redirect(login, users):
+    """"/" only redirects, and the phone keeps no copy of a redirect: without a signal the brand
+    link must open a page the phone has (the grid worker's home, /m/)."""
+    html = login(users["grid_worker"]).get(reverse("grids:mobile_home")).content.decode()
+    assert f'<a class="brand" href="{reverse("grids:mobile_home")}">' in html
+    html = login(users["street_officer"]).get(reverse("dispatch:workbench")).content.decode()
+    assert f'<a class="brand" href="{reverse("dispatch:workbench")}">' in html
+
+
 def test_the_service_worker_is_served_from_the_root_for_the_whole_site(client):
     response = client.get("/sw.js")
     assert response.status_code == 200
