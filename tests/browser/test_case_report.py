@@ -222,13 +222,16 @@ def test_a_typed_address_is_never_overwritten(phone, users, categories, shop):
     phone.locator("#place-chip", has_text="鲜果屋").click()
     assert phone.input_value("#id_place_name") == "鲜果屋"
     # A point picked on the map (~150 m away) replaces an address that was filled in…
-    box = phone.locator("#report-map").bounding_box()
-    phone.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    expect(phone.locator("#id_address")).to_have_value("丽豪社区第1网格附近")
+    # (a click relative to the map element: Playwright scrolls it into view first, where a click
+    # at page coordinates read before could land elsewhere once the page had moved)
+    the_map = phone.locator("#report-map")
+    box = the_map.bounding_box()
+    the_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.3})
+    expect(phone.locator("#id_address")).to_have_value("丽豪社区第1网格附近", timeout=15_000)
     assert phone.locator("#address-hint").inner_text() == "地址已按所在网格填写，可修改。"
     # …but never one that was typed.
     phone.fill("#id_address", "丽豪路24号后巷")
-    phone.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    the_map.click(position={"x": box["width"] * 0.7, "y": box["height"] * 0.7})  # off the marker in the middle
     phone.wait_for_timeout(800)  # the address look-up answers meanwhile
     assert phone.input_value("#id_address") == "丽豪路24号后巷"
     assert phone.locator("#address-hint").inner_text() == ""
