@@ -151,6 +151,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["department", "status"], name="case_department_idx"),
             models.Index(fields=["-created_at", "-id"], name="case_recent_idx"),
             models.Index(fields=["category", "status", "latitude"], name="case_nearby_idx"),
+            # The newest cases of one category (Open311's service_code filter, the case list's).
+            models.Index(fields=["category", "-created_at", "-id"], name="case_category_recent_idx"),
             models.Index(fields=["reporter", "-created_at"], name="case_reporter_idx"),
             # The dispatcher workbench (dispatch.selectors.dispatcher_queue): open cases at one
             # tier, ordered by (handle_deadline, id) with keyset pagination. Partial, so closed
