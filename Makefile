@@ -55,8 +55,8 @@ bench-ci: install
 	DATABASE_URL=$(BENCH_CI_DATABASE_URL) $(PY) manage.py bench --small --cases 10000 $(BENCH_ARGS)
 
 messages: install
-	for app in core grids cases dispatch inspections credit forms_fill volunteers; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete >/dev/null); done
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete $(foreach d,.venv core grids cases dispatch inspections credit forms_fill volunteers tests scripts staticfiles,--ignore=$(d))
+	for app in core grids cases dispatch inspections credit forms_fill volunteers dashboard scan open311; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete >/dev/null); done
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete $(foreach d,.venv core grids cases dispatch inspections credit forms_fill volunteers dashboard scan open311 tests scripts staticfiles,--ignore=$(d))
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
