@@ -371,7 +371,7 @@ def inspection_form(*, inspection: Inspection, problems: dict | None = None) -> 
     before = {}
     if inspection.previous_id:
         before = {a.item.code: a for a in Answer.objects.filter(inspection_id=inspection.previous_id, result=Result.FAIL).select_related("item")}
-    for photo in inspection.photos.all():
+    for photo in inspection.photos.all() if inspection.pk else ():  # a blank form (no signal) has none
         photos.setdefault((photo.item_id, photo.stage), []).append(photo)
     sections: list[FormSection] = []
     answered = 0
@@ -389,6 +389,22 @@ def inspection_form(*, inspection: Inspection, problems: dict | None = None) -> 
         sections[-1].rows.append(row)
     return {"sections": sections, "answered": answered, "total": len(items), "rest": len(items) - answered,
             "form_errors": problems.get("", [])}
+
+
+BLANK_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def inspection_blank(*, user, place: Place, scene_code: str) -> Inspection:
+    """An unsaved draft of `place` with the list `scene_code` (one the place page offers), for the
+    copy of the checklist form kept on the phone: started without a signal, its start is queued with
+    a client UUID the page puts in place of ``BLANK_UUID``. Nothing is written. 404 when the list is
+    not offered here (or nothing is published)."""
+    version = published_version()
+    options = scene_options(version=version, place_type=place.place_type) if version else []
+    scene = next((o.scene for o in options if o.scene.code == scene_code), None)
+    if scene is None:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    return Inspection(place=place, grid_id=place.grid_id, scene=scene, version=version, inspector=user, client_uuid=BLANK_UUID)
 
 
 def inspection_item_row(*, inspection: Inspection, item: ChecklistItem, errors=None) -> ItemRow:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("m/places/new/", views.place_new, name="place_new"),
     path("m/places/<int:pk>/", views.mobile_place, name="mobile_place"),
     path("m/places/<int:pk>/start/", views.inspection_start, name="inspection_start"),
+    path("m/places/<int:pk>/blank/<str:code>/", views.inspection_blank, name="inspection_blank"),
     path("m/places/<int:pk>/reinspect/", views.place_reinspect, name="place_reinspect"),
     path("i/<uuid:client_uuid>/", views.inspection_page, name="inspection"),
     path("i/<uuid:client_uuid>/answer/", views.answer_save, name="answer_save"),

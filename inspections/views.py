@@ -108,6 +108,18 @@ def mobile_place(request, pk):
     return render(request, "inspections/mobile_place.html", {"place": place, **selectors.place_start(user=request.user, place=place)})
 
 
+@offline_page  # kept on the phone (prefetched by the place page) to start an inspection without a signal
+@role_required(R.GRID_WORKER)
+def inspection_blank(request, pk, code):
+    """The checklist form of a place and list, not started: opened without a signal after the start
+    was queued (static/js/offline.js, data-offline-then), its UUID put in by inspection.js from ``?uuid=``."""
+    place = selectors.place_get_for_user(user=request.user, pk=pk)
+    inspection = selectors.inspection_blank(user=request.user, place=place, scene_code=code)
+    context = selectors.inspection_form(inspection=inspection)
+    context.update(inspection=inspection, submit_form=SubmitForm(), blank=True, blank_uuid=selectors.BLANK_UUID)
+    return render(request, "inspections/form.html", context)
+
+
 def _open(request, start, *, back):
     """Run `start()` (a service that starts or resumes a draft) and open the draft; a refusal
     or a damaged client UUID goes back to `back` (a redirect) with its message."""

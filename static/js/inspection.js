@@ -33,6 +33,26 @@
     }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
 
+  // ---- a checklist form started without a signal (inspections.views.inspection_blank) ---------
+  // The page kept on the phone holds a placeholder UUID: it becomes the one of the queued start
+  // (?uuid=), in every address of the page. Its answers and photos go with the submit (queued
+  // after the start, sent in order); nothing is posted before, the inspection does not exist yet.
+  var blank = document.querySelector("form[data-blank-uuid]");
+  if (blank) {
+    var wanted = new URLSearchParams(location.search).get("uuid") || "";
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(wanted)) {
+      location.replace(blank.dataset.blankBack);
+      return;
+    }
+    var placeholder = blank.dataset.blankUuid;
+    ["action", "formaction", "href", "data-url", "data-answer-url", "data-photo-url"].forEach(function (name) {
+      document.querySelectorAll("main [" + name + "]").forEach(function (node) {
+        var value = node.getAttribute(name);
+        if (value.indexOf(placeholder) !== -1) { node.setAttribute(name, value.split(placeholder).join(wanted.toLowerCase())); }
+      });
+    });
+  }
+
   // ---- the checklist form ------------------------------------------------------------------
   var form = document.getElementById("inspection-form");
   var pending = {};   // item id -> true while an answer waits for the network
@@ -117,6 +137,7 @@
   }
 
   function post(url, data) {
+    if (blank) { return Promise.reject(new Error("not started yet")); }  // kept for the submit
     return fetch(url, { method: "POST", body: data, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" } });
   }

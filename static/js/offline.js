@@ -10,6 +10,8 @@
 //     data-offline-fresh-uuid="name"    on a copy of the page, give this field a new UUID
 //     data-offline-reopen="/x/?u={uuid}" where the worker fixes a refused item (default: this page)
 //     data-offline-draft                keep what is entered on the phone until it is submitted
+//     data-offline-then="/x/?uuid={uuid}" once queued, open this page (kept on the phone) instead of
+//                                       the outbox; an empty client_uuid field gets a new UUID first
 //   <a data-offline-warm> links are fetched ahead, so those pages also open without a signal.
 // * Shows "待发送 N" in the header and renders the outbox page (/outbox/).
 (function () {
@@ -199,7 +201,9 @@
     return Outbox.queueFormData(action.pathname + action.search, data).then(function (id) {
       forgetDraft(form);
       if (form.dataset.uuidKey) { try { sessionStorage.removeItem(form.dataset.uuidKey); } catch (e) { /* private mode */ } }
-      if (sw && sw.controller) {
+      if (form.dataset.offlineThen && sw && sw.controller) {
+        location.assign(form.dataset.offlineThen.replace("{uuid}", encodeURIComponent(uuidOf(form))));
+      } else if (sw && sw.controller) {
         location.assign(cfg.outboxUrl + "?queued=" + id);
       } else {
         form.dataset.offlineQueued = String(id);
@@ -236,6 +240,9 @@
     }
     event.preventDefault();
     if (form.dataset.offlineQueued) { notice(form, t("queued"), "ok"); return; }
+    // Started without a signal (an inspection): its UUID is made here, for what follows it.
+    var uuidField = form.dataset.offlineThen ? fieldOf(form, "client_uuid") : null;
+    if (uuidField && uuidField.tagName && !uuidField.value) { uuidField.value = uuid4(); stamp(form); }
     var missing = (form.dataset.offlineRequire || "").split(/\s+/).filter(function (name) {
       return name && fieldOf(form, name) && !valueOf(fieldOf(form, name)).trim();
     });

@@ -246,3 +246,55 @@ def test_an_inspection_made_without_a_signal_is_submitted_once_with_answers_and_
     assert Answer.objects.filter(inspection=inspection, result="fail").count() == 1
     assert InspectionPhoto.objects.filter(inspection=inspection).count() == 1
     assert Case.objects.count() == 1  # the failed item's case
+
+
+def test_an_inspection_started_without_a_signal_is_started_and_submitted_once(phone, published, place, worker):  # noqa: F811
+    """No signal at the place: the worker starts its list from the place page kept on the phone. The
+    start is queued with a new client UUID and the checklist form kept for that list opens; the
+    answers, the photo and the submit follow it in the outbox and reach the server in order, once."""
+    browser_login(phone, "gw")
+    path = f"/inspections/m/places/{place.pk}/"
+    ready_offline(phone, path)
+    code = phone.locator(".start-options button[data-scene]").first.get_attribute("data-scene")
+    blank = f"/inspections/m/places/{place.pk}/blank/{code}/"
+    # The place page had the phone keep the form of each list it offers.
+    wait_until(phone, "(path) => caches.open('ecogrid-pages').then(c => c.match(location.origin + path)).then(Boolean)", blank)
+    scene = published.scenes.get(code=code)
+    items = list(scene.items.order_by("order", "id"))
+    failing = next(i for i in items if i.photo_required_on_fail and i.fail_reasons)
+
+    phone.context.set_offline(True)
+    phone.goto(path)  # the copy kept on the phone
+    assert phone.locator(".offline-banner.copy").is_visible()
+    phone.locator(f".start-options button[data-scene='{code}']").click()
+    phone.wait_for_url(re.compile(rf"{re.escape(blank)}\?uuid=[0-9a-f-]{{36}}$"))
+    form_uuid = phone.url.rsplit("uuid=", 1)[1]
+    assert phone.locator("[data-blank-note]").is_visible()
+    assert phone.get_attribute("#inspection-form", "action") == f"/inspections/i/{form_uuid}/submit/"
+    assert phone.locator("#inspection-form .item[data-item]").count() == len(items)
+    assert Inspection.objects.count() == 0
+
+    box = phone.locator(f"#item-{failing.pk}")
+    phone.eval_on_selector(f"#item-{failing.pk}", "el => { el.closest('details').open = true; }")
+    box.locator(".choice.fail").click()
+    box.locator(".reasons .choice").first.click()
+    box.locator(f"input[name=photo_{failing.pk}]").set_input_files(jpeg())
+    box.locator(".save-state.offline").wait_for()
+    phone.click("#mark-rest")  # 其余全部合格, marked on the phone
+    expect(phone.locator("#inspection-form .pfn input:checked")).to_have_count(len(items))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.click("#submit-inspection")
+    phone.wait_for_url("**/outbox/?queued=*")
+    queued = outbox_items(phone)
+    assert [(i["uuid"], i["state"], i["photos"]) for i in queued] == [(form_uuid, "waiting", 0), (form_uuid, "waiting", 1)]
+    assert Inspection.objects.count() == 0
+
+    phone.context.set_offline(False)
+    expect(phone.locator(".outbox-item[data-state=sent]")).to_have_count(2)
+    inspection = Inspection.objects.get()
+    assert str(inspection.client_uuid) == form_uuid and inspection.scene == scene and inspection.place == place
+    assert inspection.status == Inspection.Status.SUBMITTED
+    assert Answer.objects.filter(inspection=inspection).count() == len(items)
+    assert Answer.objects.filter(inspection=inspection, result="fail").count() == 1
+    assert Answer.objects.get(inspection=inspection, result="fail").item_id == failing.pk
+    assert InspectionPhoto.objects.filter(inspection=inspection, item=failing).count() == 1

@@ -244,6 +244,33 @@ def test_the_place_page_offers_the_lists_and_starts_the_chosen_one(full_publishe
     assert "巡查表“nope”不适用于陶都快捷宾馆" in response.content.decode() and not Inspection.objects.exists()
 
 
+def test_the_form_of_each_list_is_kept_for_starting_without_a_signal(full_published, tree, worker, login):
+    """The place page offers each list's form to keep (prefetched), and queues its start offline
+    with a client UUID; the form itself writes nothing and holds a placeholder UUID."""
+    hotel = services.place_create(by=worker, name="陶都快捷宾馆", place_type="hotel", latitude=22.95, longitude=113.11)
+    client = login(worker)
+    html = client.get(f"/inspections/m/places/{hotel.pk}/").content.decode()
+    for code in ("hotel_short", "hotel", "all"):
+        assert f'data-offline-warm href="/inspections/m/places/{hotel.pk}/blank/{code}/"' in html
+    assert html.count('name="client_uuid" value=""') == 3
+    response = client.get(f"/inspections/m/places/{hotel.pk}/blank/hotel_short/")
+    page = response.content.decode()
+    assert response.status_code == 200 and response["X-Offline-Page"] == "1"
+    assert f'action="/inspections/i/{selectors.BLANK_UUID}/submit/"' in page and f'data-blank-uuid="{selectors.BLANK_UUID}"' in page
+    assert page.count('class="item') >= 20 and "无信号时开始的巡查" in page
+    assert not Inspection.objects.exists()
+    # A list not offered here: not found. Started offline, the start carries its UUID (idempotent).
+    assert client.get(f"/inspections/m/places/{hotel.pk}/blank/restaurant_short/").status_code == 404
+    form_uuid = str(uuid.uuid4())
+    for _ in range(2):
+        response = client.post(f"/inspections/m/places/{hotel.pk}/start/", {"scene": "hotel_short", "client_uuid": form_uuid})
+        assert response["Location"] == f"/inspections/i/{form_uuid}/"
+    assert Inspection.objects.get().scene.code == "hotel_short"
+    # With a draft open here, the page continues it: no offline start that would not match it.
+    html = client.get(f"/inspections/m/places/{hotel.pk}/").content.decode()
+    assert "data-offline-then" not in html and "data-offline-warm" not in html
+
+
 def test_scene_kinds_are_checked_and_survive_the_spreadsheet(reference):
     spec = full_spec(version="t.k")
     spec["scenes"].append({"code": "hotel_short2", "name": "旅馆（另一短表）", "kind": "short", "place_types": ["hotel"]})

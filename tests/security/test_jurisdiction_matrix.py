@@ -90,6 +90,15 @@ ALL_TABS = lambda world: [{"tab": t} for t in ("to_accept", "in_progress", "hand
 CASE_FILTERS = lambda world: [{}, {"status": "accepted"}, {"source": "hotline"}]  # noqa: E731
 PHOTO_OF_DRAFT = lambda o: {"client_uuid": o.instance.inspection.client_uuid, "pk": o.instance.pk}  # noqa: E731
 
+
+def _blank_of_place(o):
+    """A place and the first list its page offers (the checklist form kept for starting offline)."""
+    from inspections.selectors import published_version, scene_options
+
+    version = published_version()
+    options = scene_options(version=version, place_type=o.instance.place_type) if version else []
+    return {"pk": o.instance.pk, "code": options[0].scene.code if options else "none"}
+
 # fmt: off
 PAGES: dict[str, Page] = {
     # --- project -----------------------------------------------------------------------------
@@ -165,6 +174,7 @@ PAGES: dict[str, Page] = {
     "inspections:mobile_place": obj("place", "region"),
     "inspections:inspection_start": obj("place", "region"),
     "inspections:place_reinspect": obj("place", "region"),
+    "inspections:inspection_blank": obj("place", "region", kwargs=_blank_of_place),
     "inspections:reinspect": obj(("inspection", "region"), ("inspection_draft", "owner")),
     "inspections:mark_rest": obj(("inspection", "region"), ("inspection_draft", "owner")),
     "inspections:inspection": obj(("inspection", "region"), ("inspection_draft", "owner")),
