@@ -10,6 +10,9 @@
 //     data-offline-fresh-uuid="name"    on a copy of the page, give this field a new UUID
 //     data-offline-reopen="/x/?u={uuid}" where the worker fixes a refused item (default: this page)
 //     data-offline-draft                keep what is entered on the phone until it is submitted
+//     data-offline-always               queue it even with a signal: it must follow an item already
+//                                       queued (the submit of an inspection started without a signal
+//                                       goes after its start, not before it, if the signal is back)
 //     data-offline-then="/x/?uuid={uuid}" once queued, open this page (kept on the phone) instead of
 //                                       the outbox; an empty client_uuid field gets a new UUID first
 //   <a data-offline-warm> links are fetched ahead, so those pages also open without a signal.
@@ -234,7 +237,7 @@
     // cases-upload.js holds the submit while photos are still going out, then submits again.
     if ((parseInt(form.dataset.uploading || "0", 10) || 0) > 0) { return; }
     stamp(form);
-    if (navigator.onLine && !form.dataset.offlineQueued) {
+    if (navigator.onLine && !form.dataset.offlineQueued && !form.hasAttribute("data-offline-always")) {
       forgetDraft(form);
       return;  // the network takes it; on a dead signal the service worker queues it
     }

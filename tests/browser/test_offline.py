@@ -248,10 +248,12 @@ def test_an_inspection_made_without_a_signal_is_submitted_once_with_answers_and_
     assert Case.objects.count() == 1  # the failed item's case
 
 
-def test_an_inspection_started_without_a_signal_is_started_and_submitted_once(phone, published, place, worker):  # noqa: F811
+@pytest.mark.parametrize("signal_back_before_submit", [False, True], ids=["submitted-offline", "signal-back-first"])
+def test_an_inspection_started_without_a_signal_is_started_and_submitted_once(phone, published, place, worker, signal_back_before_submit):  # noqa: F811
     """No signal at the place: the worker starts its list from the place page kept on the phone. The
     start is queued with a new client UUID and the checklist form kept for that list opens; the
-    answers, the photo and the submit follow it in the outbox and reach the server in order, once."""
+    answers, the photo and the submit follow it in the outbox and reach the server in order, once —
+    also when the signal is back before Submit is tapped (the submit still waits for its start)."""
     browser_login(phone, "gw")
     path = f"/inspections/m/places/{place.pk}/"
     ready_offline(phone, path)
@@ -283,13 +285,15 @@ def test_an_inspection_started_without_a_signal_is_started_and_submitted_once(ph
     phone.click("#mark-rest")  # 其余全部合格, marked on the phone
     expect(phone.locator("#inspection-form .pfn input:checked")).to_have_count(len(items))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    if signal_back_before_submit:
+        phone.context.set_offline(False)
     phone.click("#submit-inspection")
     phone.wait_for_url("**/outbox/?queued=*")
-    queued = outbox_items(phone)
-    assert [(i["uuid"], i["state"], i["photos"]) for i in queued] == [(form_uuid, "waiting", 0), (form_uuid, "waiting", 1)]
-    assert Inspection.objects.count() == 0
-
-    phone.context.set_offline(False)
+    if not signal_back_before_submit:
+        queued = outbox_items(phone)
+        assert [(i["uuid"], i["state"], i["photos"]) for i in queued] == [(form_uuid, "waiting", 0), (form_uuid, "waiting", 1)]
+        assert Inspection.objects.count() == 0
+        phone.context.set_offline(False)
     expect(phone.locator(".outbox-item[data-state=sent]")).to_have_count(2)
     inspection = Inspection.objects.get()
     assert str(inspection.client_uuid) == form_uuid and inspection.scene == scene and inspection.place == place
