@@ -92,6 +92,21 @@ def timed(call, *, n: int, warmup: int = 0) -> tuple[object, dict]:
     return first, {"times": times, "queries": len(sql), "sql": sql}
 
 
+def alternate(probes: dict, key: str, *, rounds: int, per_round: int, warmup: int, order=("baseline", "large")) -> tuple[dict, dict]:
+    """Time ``probes[which].call("time", key=…)`` in alternating rounds over the databases (both
+    see the same machine); ({which: [seconds …]}, {which: queries}). A probe's error is raised
+    as ProbeError naming the database."""
+    times, queries = {which: [] for which in order}, {}
+    for r in range(rounds):
+        for which in order:
+            got = probes[which].call("time", key=key, n=per_round, warmup=warmup if r == 0 else 0)
+            if "error" in got:
+                raise ProbeError(f"{which}: {got['error']}")
+            times[which] += got["times"]
+            queries[which] = got["queries"]
+    return times, queries
+
+
 def submission_rates(probe: ProbeProcess, modes: tuple[str, str], *, rounds: int, per: int, warmup: int) -> tuple[dict, dict]:
     """Alternate ``probe.ask("submit", mode=…)`` between two modes; submissions per second of each."""
     spent = {m: 0.0 for m in modes}

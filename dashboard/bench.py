@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import report
-from benchmarks.probing import ProbeProcess, close_all, serve, timed
+from benchmarks.probing import ProbeError, ProbeProcess, alternate, close_all, serve, timed
 
 TITLE = "dashboard (数读)"
 LIMIT = 1.5
@@ -36,21 +36,11 @@ def figures(ctx) -> list:
         plan = ctx.plan
         per_round = max(1, plan.iterations // plan.rounds)
         for key, _role, label in FIGURES:
-            times = {"large": [], "baseline": []}
-            queries = {}
-            failed = None
-            for r in range(plan.rounds):
-                for which in ("large", "baseline"):
-                    got = probes[which].call("time", key=key, n=per_round, warmup=plan.warmup if r == 0 else 0)
-                    if "error" in got:
-                        failed = f"{which}: {got['error']}"
-                        break
-                    times[which] += got["times"]
-                    queries[which] = got["queries"]
-                if failed:
-                    break
-            if failed:
-                rows.append(report.error(label, failed))
+            try:
+                times, queries = alternate(probes, key, rounds=plan.rounds, per_round=per_round, warmup=plan.warmup,
+                                           order=("large", "baseline"))
+            except ProbeError as exc:
+                rows.append(report.error(label, str(exc)))
                 continue
             value, base = report.median(times["large"]), report.median(times["baseline"])
             cases = prepared["large"]["cases"], prepared["baseline"]["cases"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import report
-from benchmarks.probing import ProbeProcess, close_all, serve, timed
+from benchmarks.probing import ProbeError, ProbeProcess, alternate, close_all, serve, timed
 
 TITLE = "the grid worker's phone pages (field speed)"
 LIMIT = 1.5
@@ -49,19 +49,10 @@ def figures(ctx) -> list:
             if key not in prepared["large"]["urls"] or key not in prepared["baseline"]["urls"]:
                 rows.append(report.unavailable(label, prepared["large"].get("missing", {}).get(key, "not in this database")))
                 continue
-            times, queries, failed = {"large": [], "baseline": []}, {}, None
-            for r in range(ctx.plan.rounds):
-                for which in ("baseline", "large"):
-                    got = probes[which].call("time", key=key, n=per_round, warmup=ctx.plan.warmup if r == 0 else 0)
-                    if "error" in got:
-                        failed = f"{which}: {got['error']}"
-                        break
-                    times[which] += got["times"]
-                    queries[which] = got["queries"]
-                if failed:
-                    break
-            if failed:
-                rows.append(report.error(label, failed))
+            try:
+                times, queries = alternate(probes, key, rounds=ctx.plan.rounds, per_round=per_round, warmup=ctx.plan.warmup)
+            except ProbeError as exc:
+                rows.append(report.error(label, str(exc)))
                 continue
             rows.append(report.timing_row(
                 f"{label}: server time", report.median(times["large"]), report.median(times["baseline"]), limit=LIMIT,
