@@ -81,7 +81,12 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     assert phone.inner_text('[data-photos="before"] figcaption') == "整改前 · 上报照片"
     assert phone.inner_text('[data-photos="after"] figcaption') == "整改后 · 处置照片"
     for group in ("before", "after"):
-        assert phone.eval_on_selector(f'[data-photos="{group}"] img', "i => i.complete && i.naturalWidth > 0")
+        # (waited for: the thumbnail may still be loading when the page's load event has fired)
+        phone.locator(f'[data-photos="{group}"] img').first.scroll_into_view_if_needed()
+        phone.wait_for_function(
+            "sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
+            arg=f'[data-photos="{group}"] img', timeout=15_000,
+        )
     boxes = [phone.locator(f'[data-photos="{g}"]').bounding_box() for g in ("before", "after")]
     assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]  # side by side on the phone
     assert no_horizontal_overflow(phone)
