@@ -65,6 +65,7 @@ def test_report_dispatch_accept_handle_verify_close(phone, desktop, new_page, us
     dept.wait_for_load_state("networkidle")
     assert "已签收" in dept.content()
     dept.click("a:has-text('反馈处置结果')")
+    dept.wait_for_load_state("networkidle")  # the picker's script listening before a photo is chosen
     dept.fill("#id_note", "已责令拆除棚架，现场已恢复通行")
     dept.set_input_files("#id_photos", [photo("after.jpg", (60, 160, 80))])
     dept.wait_for_selector("ul.uploads li.upload img")  # the preview, before sending the form
@@ -279,9 +280,13 @@ def test_department_sees_photo_place_and_previews_the_handling_photo(new_page, u
     dept.click("#action-form button[type=submit]")
     dept.wait_for_load_state("networkidle")
     dept.locator(".dx-buttons a", has_text="反馈处置结果").click()
+    # The page's scripts must be running before a photo is chosen: the picker uploads on "change"
+    # (a file chosen before cases-upload.js is listening is only posted with the form).
+    dept.wait_for_load_state("networkidle")
     dept.set_input_files("#id_photos", [photo("after.jpg", (60, 160, 80))])
-    dept.wait_for_function("""() => { const i = document.querySelector('ul.uploads li.upload img');
-      return i && i.complete && i.naturalWidth > 0; }""")
+    # The server's thumbnail (li[data-id]) replaces the local preview once the photo is stored.
+    dept.wait_for_function("""() => { const i = document.querySelector('ul.uploads li.upload[data-id] img');
+      return i && i.complete && i.naturalWidth > 0; }""", timeout=20_000)
     case.refresh_from_db()
     assert case.status == Case.Status.ACCEPTED  # only previewed: nothing sent as the result yet
     # Sent without a note: the browser asks for it, and the previewed photo is still there.
