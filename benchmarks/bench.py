@@ -1,7 +1,10 @@
-"""The department's inspection export as a background job (core/jobs.py, inspections/jobs.py).
+"""The benchmarks app's own figures: the grid worker's phone pages (``benchmarks/phone.py``,
+issue 17) and the department's inspection export as a background job (core/jobs.py,
+inspections/jobs.py).
 
-The benchmarks app's own capability figure (discovered like every app's ``bench.py``): it
-stays here, beside the inspection seed step, because inspections sits below benchmarks.
+The benchmarks app's own capability figures (discovered like every app's ``bench.py``): they
+stay here because the apps they measure sit below benchmarks (a figure inside one of them
+importing benchmarks would be an arrow back up a floor).
 
 Goal (issue 9): an export of 200,000 answers completes as a job, with the time and the
 worker's peak memory printed. Each run is a fresh process that does what a Celery worker
@@ -72,6 +75,13 @@ get_user_model().objects.filter(username="bench-export").delete()
 
 
 def figures(ctx) -> list[Row]:
+    from benchmarks import phone
+
+    rows = phone.figures(ctx)  # the grid worker's phone pages (field speed)
+    return rows + export_figures(ctx)
+
+
+def export_figures(ctx) -> list[Row]:
     env = dict(ctx.env_large)
     label = f"department export job, {ROWS:,} answers: time per 1,000 rows"
     label_rss = "department export job: worker peak memory"

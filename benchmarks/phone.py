@@ -8,8 +8,8 @@ DEBUG off, the probe style of benchmarks.probing) and its query count, on the la
 and on the baseline one, alternating rounds. Goal: ≤ 1.5x the baseline and the same number of
 queries (nothing on these pages may grow with the district's cases).
 
-URL names only (no import of the apps above grids): the probe reverses them. Run as
-``python -m grids.bench`` it is the probe.
+URL names only (no import of the apps: benchmarks stays above them only through its seed steps): the probe reverses them. Run as
+``python -m benchmarks.phone`` it is the probe.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ QUERIES_FOLLOW_PLACES = {"inspections"}
 
 
 def figures(ctx) -> list:
-    probes = {which: ProbeProcess(env, which, module="grids.bench")
+    probes = {which: ProbeProcess(env, which, module="benchmarks.phone")
               for which, env in (("large", ctx.env_large), ("baseline", ctx.env_baseline))}
     lbl, bbl = f"({ctx.plan.large.cases:,})", f"({ctx.plan.baseline.cases:,})"
     rows = []
